@@ -1,0 +1,113 @@
+# One build for the core library, the MCP server and the hooks.
+#   make               library + binaries (build/)
+#   make test          everything CI runs (see scripts/check.sh for a fresh machine)
+#   make asan          the same binaries with ASan + UBSan in build/asan
+#   make install PREFIX=/usr/local
+#   make bench         benchmarks (not part of make test)
+
+PREFIX  ?= /usr/local
+BUILD   ?= build
+CC      ?= cc
+PKGS    := libcjson lmdb libxxhash libsodium
+DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -llmdb -lxxhash -lsodium)
+WARN    := -Wall -Wextra -Werror -Wconversion -Wno-sign-conversion -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2
+OPT     ?= -O2 -g
+SAN     ?=
+CFLAGS_ALL := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) $(DEPCFLAGS) -Icore $(CFLAGS)
+LDFLAGS_ALL := $(SAN) $(LDFLAGS)
+LIBS    := $(DEPLIBS) -lpthread -lm
+
+CORE_SRC   := $(sort $(wildcard core/*.c))
+SERVER_SRC := $(sort $(wildcard server/*.c))
+HOOK_SRC   := $(sort $(wildcard hooks/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+TESTLIB_SRC := $(sort $(wildcard tests/unit/support_*.c))
+
+CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
+TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB        := $(BUILD)/lib/libmem0core.a
+SERVER_BIN := $(BUILD)/bin/mem0-mcp
+UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/tools/*.c)))
+
+.PHONY: all lib test test-fast asan unit protocol integration sdk valgrind lint coverage bench \
+        install clean format
+all: $(SERVER_BIN)
+lib: $(LIB)
+
+$(BUILD)/obj/%.o: %.c $(wildcard core/*.h) $(wildcard server/*.h) $(wildcard hooks/*.h) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -c $< -o $@
+
+$(LIB): $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SERVER_BIN): $(SERVER_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(SERVER_OBJ) $(LIB) $(LIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(TESTLIB_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TESTLIB_OBJ) $(LIB) $(LIBS) -lcmocka
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS)
+
+unit: $(UNIT_BINS)
+	@scripts/run-unit.sh $(UNIT_BINS)
+
+protocol: $(SERVER_BIN)
+	@node tests/protocol/run.mjs --bin $(abspath $(SERVER_BIN)) tests/protocol/cases
+
+integration: $(SERVER_BIN) $(TOOL_BINS)
+	@BIN=$(abspath $(SERVER_BIN)) TOOLS=$(abspath $(BUILD)/tests) scripts/run-integration.sh
+
+sdk: $(SERVER_BIN)
+	@BIN=$(abspath $(SERVER_BIN)) scripts/run-sdk.sh
+
+asan:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	        SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all $(UNIT_BINS:build/%=build/asan/%)
+
+valgrind: $(SERVER_BIN) $(UNIT_BINS)
+	@VALGRIND=1 scripts/run-unit.sh $(UNIT_BINS)
+	@node tests/protocol/run.mjs --bin $(abspath $(SERVER_BIN)) --valgrind tests/protocol/cases
+
+lint:
+	cppcheck --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
+	  --suppress=missingIncludeSystem --std=c11 -q -Icore core server hooks
+
+coverage:
+	$(MAKE) BUILD=build/cov OPT="-O0 -g --coverage" LDFLAGS=--coverage unit
+	gcovr -r . --filter core/ build/cov/obj/core
+
+# Everything CI runs.  Fast, sanitizer and valgrind passes share the same cases.
+test: all unit protocol integration sdk lint
+	$(MAKE) asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 scripts/run-unit.sh $(UNIT_BINS:build/%=build/asan/%)
+	node tests/protocol/run.mjs --bin $(abspath build/asan/bin/mem0-mcp) tests/protocol/cases
+	$(MAKE) valgrind
+	@echo "make test: all suites passed"
+
+bench: $(SERVER_BIN)
+	scripts/bench-latency.sh
+
+install: $(SERVER_BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 0755 $(SERVER_BIN) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 core/mem0.h $(DESTDIR)$(PREFIX)/include/
+
+format:
+	clang-format -i core/*.[ch] server/*.[ch] $(wildcard hooks/*.[ch]) tests/unit/*.[ch]
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
