@@ -34,6 +34,10 @@
 #define STORE_DEFAULT_MAP_SIZE ((size_t)64 << 20)
 #define STORE_MAX_KEY 511
 
+/* Returned (through store_fail) when the map is full; store_write grows the map and retries.
+ * Callbacks must pass negative codes they get from store calls back unchanged. */
+#define STORE_EMAPFULL (-100)
+
 typedef struct store_dbs {
     MDB_dbi meta, records, by_scope, by_hash, by_expiry, history, entities, trash;
 } store_dbs;

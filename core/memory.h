@@ -1,0 +1,30 @@
+/*
+ * memory.h: what the public operations share inside the core: the handle's layout.
+ *
+ * The handle holds only what is fixed at open time (store, home, settings, local user),
+ * so one handle serves every thread without locks of its own.
+ */
+#ifndef MEM0_MEMORY_H
+#define MEM0_MEMORY_H
+
+#include <limits.h>
+#include "identity.h"
+#include "mem0.h"
+#include "settings.h"
+#include "store.h"
+
+struct mem0 {
+    store *st;
+    char home[PATH_MAX];
+    mem0_settings settings;
+    char user[IDENTITY_MAX];   /* the local user: default scope of adds and filters */
+};
+
+/* Calls fn(rec) for each record of the by_scope index (kind, name), newest first, until fn
+ * returns non-zero (1 stops cleanly; negative is an error passed back).  rec is freed after
+ * fn returns unless fn sets *keep to 1, in which case fn owns it. */
+typedef int (*record_visit_fn)(cJSON *rec, void *ctx, int *keep);
+int memory_scan(MDB_txn *txn, const store_dbs *db, char kind, const char *name,
+                record_visit_fn fn, void *ctx, mem0_err *err);
+
+#endif
