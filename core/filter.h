@@ -8,11 +8,21 @@
  *             (= created_at), expiration_date, categories, metadata ({"metadata":{"k":..}},
  *             top-level keys only), memory_ids (list), keywords (text search).
  *   operators bare value (= eq), eq, ne, in, gt, gte, lt, lte, contains, icontains, and
- *             "*" (any non-null value).  Dates take ISO 8601 or YYYY-MM-DD.
+ *             "*" (any non-null value).  Dates take ISO 8601 or YYYY-MM-DD and compare
+ *             as instants.  Several operators on one field are ANDed; a bare list means
+ *             `in`; a bare null means "unset", and an unset field matches only that and `ne`.
+ *   extras    (beyond Mem0) eq/in on dates, in/gt/gte/lt/lte on numeric metadata, contains
+ *             on array metadata (an equal element).  categories match contains/icontains
+ *             case-insensitively, as Mem0 does; memory_ids compare ignoring case.
  *
  * Scope safety: unless every branch of the filter pins a user_id (a value, an `in` list,
  * or an explicit "*"), the filter becomes AND[{user_id: default_user}, filter], so no shape
- * of filter reaches another user's memories by accident.
+ * of filter reaches another user's memories by accident.  An AND pins if any member does,
+ * an OR only if all do; NOT, ne and contains never pin; an explicit {"user_id": null} pins
+ * (it reaches no user's memories).
+ *
+ * A parsed filter owns its data (the JSON it came from may be freed at once); filter_eval
+ * allocates nothing and never changes the filter.
  */
 #ifndef MEM0_FILTER_H
 #define MEM0_FILTER_H

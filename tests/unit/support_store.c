@@ -18,13 +18,14 @@ const char *test_scratch_dir(const char *tag)
         base = getenv("TMPDIR");
     if (!base || !*base)
         base = "/tmp";
-    char tmpl[4096];
-    snprintf(tmpl, sizeof tmpl, "%s/%s.XXXXXX", base, tag);
+    /* A ring of static buffers: callers keep at most a few folders at once. */
+    static char dirs[16][4096];
+    static unsigned next;
+    char *tmpl = dirs[next++ % 16];
+    snprintf(tmpl, sizeof dirs[0], "%s/%s.XXXXXX", base, tag);
     char *dir = mkdtemp(tmpl);
     assert_non_null(dir);
-    char *copy = strdup(dir);
-    assert_non_null(copy);
-    return copy; /* tests are short-lived processes; the folder outlives the test */
+    return dir;
 }
 
 mem0 *test_open_store(const char *tag, size_t map_size)
