@@ -16,18 +16,21 @@ WARN    := -Wall -Wextra -Werror -Wconversion -Wno-sign-conversion -Wshadow -Wst
 OPT     ?= -O2 -g
 SAN     ?=
 CFLAGS_ALL := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) $(DEPCFLAGS) -Icore $(CFLAGS)
-LDFLAGS_ALL := $(SAN) $(LDFLAGS)
+LDFLAGS_ALL := $(SAN) -Wl,--as-needed $(LDFLAGS)
 LIBS    := $(DEPLIBS) -lpthread -lm
 
 CORE_SRC   := $(sort $(wildcard core/*.c))
 SERVER_SRC := $(sort $(wildcard server/*.c))
-HOOK_SRC   := $(sort $(wildcard hooks/*.c))
+HOOK_MAINS := $(sort $(wildcard hooks/main-*.c))
+HOOK_LIB_SRC := $(filter-out hooks/main-%.c,$(sort $(wildcard hooks/*.c)))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 TESTLIB_SRC := $(sort $(wildcard tests/unit/support_*.c))
 
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
+HOOK_LIB_OBJ := $(HOOK_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+HOOK_BINS  := $(HOOK_MAINS:hooks/main-%.c=$(BUILD)/bin/mem0-%)
 LIB        := $(BUILD)/lib/libmem0core.a
 SERVER_BIN := $(BUILD)/bin/mem0-mcp
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -35,10 +38,10 @@ TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(sort $(wildcard test
 
 .PHONY: all lib test test-fast asan unit protocol integration sdk valgrind lint coverage bench \
         install clean format
-all: $(SERVER_BIN)
+all: $(SERVER_BIN) $(HOOK_BINS)
 lib: $(LIB)
 
-$(BUILD)/obj/%.o: %.c $(wildcard core/*.h) $(wildcard server/*.h) $(wildcard hooks/*.h) $(wildcard tests/unit/*.h)
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -c $< -o $@
 
@@ -50,6 +53,10 @@ $(LIB): $(CORE_OBJ)
 $(SERVER_BIN): $(SERVER_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(SERVER_OBJ) $(LIB) $(LIBS)
+
+$(BUILD)/bin/mem0-%: $(BUILD)/obj/hooks/main-%.o $(HOOK_LIB_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(HOOK_LIB_OBJ) $(LIB) $(LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(TESTLIB_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
@@ -98,9 +105,9 @@ test: all unit protocol integration sdk lint
 bench: $(SERVER_BIN)
 	scripts/bench-latency.sh
 
-install: $(SERVER_BIN)
+install: $(SERVER_BIN) $(HOOK_BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
-	install -m 0755 $(SERVER_BIN) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(SERVER_BIN) $(HOOK_BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 core/mem0.h $(DESTDIR)$(PREFIX)/include/
 
