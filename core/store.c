@@ -96,6 +96,8 @@ static int open_dbs(env_entry *e, mem0_err *err)
                         &e->dbs.by_expiry, &e->dbs.history, &e->dbs.entities, &e->dbs.trash};
     MDB_txn *txn = NULL;
     int rc = mdb_txn_begin(e->env, NULL, e->read_only ? MDB_RDONLY : 0, &txn);
+    if (rc == MDB_MAP_RESIZED && mdb_env_set_mapsize(e->env, 0) == 0) /* another process grew it */
+        rc = mdb_txn_begin(e->env, NULL, e->read_only ? MDB_RDONLY : 0, &txn);
     if (rc)
         return store_fail(err, rc, "mdb_txn_begin");
     int ret = 0;
@@ -113,13 +115,11 @@ static int open_dbs(env_entry *e, mem0_err *err)
     }
     char buf[32];
     const char *schema = meta_get(txn, e->dbs.meta, "schema_version", buf, sizeof buf);
-    if (!schema) {
-        if (e->read_only)
-            goto out;
+    if (!schema && !e->read_only) {
         if ((ret = meta_put(txn, e->dbs.meta, "schema_version", STORE_SCHEMA_VERSION, err)) ||
             (ret = meta_put(txn, e->dbs.meta, "read_compat", STORE_READ_COMPAT, err)))
             goto out;
-    } else {
+    } else if (schema) {
         long version = strtol(schema, NULL, 10);
         const char *compat = meta_get(txn, e->dbs.meta, "read_compat", buf, sizeof buf);
         long need = compat ? strtol(compat, NULL, 10) : version;
@@ -131,12 +131,11 @@ static int open_dbs(env_entry *e, mem0_err *err)
             goto out;
         }
     }
-    if (!e->read_only) {
-        rc = mdb_txn_commit(txn);
-        txn = NULL;
-        if (rc)
-            ret = store_fail(err, rc, "mdb_txn_commit");
-    }
+    /* Commit even when read-only: handles opened in an aborted transaction are closed. */
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc)
+        ret = store_fail(err, rc, "mdb_txn_commit");
 out:
     if (txn)
         mdb_txn_abort(txn);

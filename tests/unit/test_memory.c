@@ -534,6 +534,29 @@ static void bad_arguments_are_refused(void **state)
     mem0_close(m);
 }
 
+static void read_only_handle_reads(void **state)
+{
+    (void)state;
+    mem0 *m = test_open_store("ro", 0);
+    test_add(m, "u", "readable later", NULL);
+    mem0_options opt = {mem0_home(m), 0, 1};
+    char home[4096];
+    snprintf(home, sizeof home, "%s", mem0_home(m));
+    mem0_close(m);
+    opt.home = home;
+    mem0 *ro = NULL;
+    mem0_err err = {0};
+    assert_int_equal(mem0_open(&opt, &ro, &err), 0);
+    cJSON *l = list(ro, NULL, 1, 10, 0, "u");
+    assert_int_equal(cJSON_GetArraySize(results(l)), 1);
+    cJSON_Delete(l);
+    mem0_add_req req = {0};
+    req.text = "no writes";
+    cJSON *res = NULL;
+    assert_int_equal(mem0_add(ro, &req, &res, &err), MEM0_EPERM);
+    mem0_close(ro);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -551,6 +574,7 @@ int main(void)
         cmocka_unit_test(newer_schema_is_refused_clearly),
         cmocka_unit_test(one_handle_serves_many_threads),
         cmocka_unit_test(bad_arguments_are_refused),
+        cmocka_unit_test(read_only_handle_reads),
     };
     return cmocka_run_group_tests_name("memory", tests, NULL, NULL);
 }
