@@ -90,10 +90,12 @@ static int meta_put(MDB_txn *txn, MDB_dbi dbi, const char *key, long value, mem0
 /* Opens the named databases and checks (or writes) the schema record. */
 static int open_dbs(env_entry *e, mem0_err *err)
 {
-    static const char *names[] = {"meta",      "records", "by_scope", "by_hash",
-                                  "by_expiry", "history", "entities", "trash"};
-    MDB_dbi *slots[] = {&e->dbs.meta,      &e->dbs.records, &e->dbs.by_scope, &e->dbs.by_hash,
-                        &e->dbs.by_expiry, &e->dbs.history, &e->dbs.entities, &e->dbs.trash};
+    static const char *names[] = {"meta",     "records", "by_scope", "by_hash",
+                                  "by_expiry", "history", "entities", "trash",
+                                  "postings", "docs",    "vectors"};
+    MDB_dbi *slots[] = {&e->dbs.meta,      &e->dbs.records,  &e->dbs.by_scope, &e->dbs.by_hash,
+                        &e->dbs.by_expiry, &e->dbs.history,  &e->dbs.entities, &e->dbs.trash,
+                        &e->dbs.postings,  &e->dbs.docs,     &e->dbs.vectors};
     MDB_txn *txn = NULL;
     int rc = mdb_txn_begin(e->env, NULL, e->read_only ? MDB_RDONLY : 0, &txn);
     if (rc == MDB_MAP_RESIZED && mdb_env_set_mapsize(e->env, 0) == 0) /* another process grew it */
@@ -170,7 +172,7 @@ static int entry_open(const char *path, size_t map_size, int read_only, env_entr
         ret = store_fail(err, rc, "mdb_env_create");
         goto fail;
     }
-    mdb_env_set_maxdbs(e->env, 16);
+    mdb_env_set_maxdbs(e->env, 32);
     mdb_env_set_maxreaders(e->env, 254);
     mdb_env_set_mapsize(e->env, map_size ? map_size : env_map_size());
     mode_t old = umask(077);

@@ -20,6 +20,8 @@
  *   history    id be64(time_us) be32(seq) -> history item (JSON)
  *   entities   owner NUL kind name -> {"type","name","total_memories","created_at",...}
  *   trash      id -> {"memory": <memory>, "deleted_at", "actor", "reason"}
+ *   postings, docs   the lexical index (layout in lexical.h)
+ *   vectors    the vector index (layout in vindex.h)
  */
 #ifndef MEM0_STORE_H
 #define MEM0_STORE_H
@@ -40,6 +42,7 @@
 
 typedef struct store_dbs {
     MDB_dbi meta, records, by_scope, by_hash, by_expiry, history, entities, trash;
+    MDB_dbi postings, docs, vectors; /* retrieval: see lexical.h and vindex.h */
 } store_dbs;
 
 typedef struct store store;
