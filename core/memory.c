@@ -174,6 +174,16 @@ static cJSON *clean_metadata(const mem0 *m, const cJSON *metadata, mem0_err *err
         err_set(err, MEM0_ENOMEM, "out of memory");
         return NULL;
     }
+    /* Metadata rides along in every result: keep it small enough for any client budget. */
+    char *text = cJSON_PrintUnformatted(copy);
+    size_t len = text ? strlen(text) : 0;
+    free(text);
+    if (len > RECORD_MAX_METADATA) {
+        cJSON_Delete(copy);
+        err_set(err, MEM0_EINVAL, "metadata is too large (%zu bytes as JSON; at most %d)", len,
+                RECORD_MAX_METADATA);
+        return NULL;
+    }
     return copy;
 }
 

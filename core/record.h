@@ -17,6 +17,7 @@
 #include "store.h"
 
 #define RECORD_MAX_TEXT (256 * 1024)
+#define RECORD_MAX_METADATA (16 * 1024)
 
 /* 32 lowercase hex chars of XXH3-128 of text. */
 void record_hash(const char *text, char out[33]);
