@@ -8,16 +8,17 @@
 PREFIX  ?= /usr/local
 BUILD   ?= build
 CC      ?= cc
-PKGS    := libcjson lmdb libxxhash libsodium
+PKGS    := libcjson lmdb libxxhash libsodium libutf8proc libcurl
 DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -llmdb -lxxhash -lsodium)
+DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -llmdb -lxxhash -lsodium -lutf8proc -lcurl)
 WARN    := -Wall -Wextra -Werror -Wconversion -Wno-sign-conversion -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2
 OPT     ?= -O2 -g
 SAN     ?=
 CFLAGS_ALL := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) $(DEPCFLAGS) -Icore $(CFLAGS)
 LDFLAGS_ALL := $(SAN) -Wl,--as-needed $(LDFLAGS)
-LIBS    := $(DEPLIBS) -lpthread -lm
+# --as-needed (LDFLAGS_ALL) drops any of these a binary does not call: hooks never load libcurl.
+LIBS    := $(DEPLIBS) -lstemmer -lpthread -lm
 
 CORE_SRC   := $(sort $(wildcard core/*.c))
 SERVER_SRC := $(sort $(wildcard server/*.c))
@@ -102,8 +103,8 @@ test: all unit protocol integration sdk lint
 	$(MAKE) valgrind
 	@echo "make test: all suites passed"
 
-bench: $(SERVER_BIN)
-	scripts/bench-latency.sh
+bench: $(SERVER_BIN) $(TOOL_BINS)
+	BUILD=$(BUILD) scripts/bench-latency.sh
 
 install: $(SERVER_BIN) $(HOOK_BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
