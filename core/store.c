@@ -98,7 +98,8 @@ static int open_dbs(env_entry *e, mem0_err *err)
                         &e->dbs.postings,  &e->dbs.docs,     &e->dbs.vectors};
     MDB_txn *txn = NULL;
     int rc = mdb_txn_begin(e->env, NULL, e->read_only ? MDB_RDONLY : 0, &txn);
-    if (rc == MDB_MAP_RESIZED && mdb_env_set_mapsize(e->env, 0) == 0) /* another process grew it */
+    /* Other processes may grow the map between our open and this first transaction. */
+    for (int i = 0; i < 16 && rc == MDB_MAP_RESIZED && mdb_env_set_mapsize(e->env, 0) == 0; i++)
         rc = mdb_txn_begin(e->env, NULL, e->read_only ? MDB_RDONLY : 0, &txn);
     if (rc)
         return store_fail(err, rc, "mdb_txn_begin");
