@@ -91,9 +91,12 @@ lint:
 	cppcheck --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
 	  --suppress=missingIncludeSystem --std=c11 -q -Icore core server hooks
 
+# Line coverage of core/ per module, from the unit and protocol suites (needs gcovr).
 coverage:
-	$(MAKE) BUILD=build/cov OPT="-O0 -g --coverage" LDFLAGS=--coverage unit
-	gcovr -r . --filter core/ build/cov/obj/core
+	rm -rf build/cov
+	$(MAKE) BUILD=build/cov OPT="-O0 -g --coverage" LDFLAGS=--coverage unit all
+	node tests/protocol/run.mjs --bin $(abspath build/cov/bin/mem0-mcp) tests/protocol/cases
+	gcovr -r . --filter core/ build/cov/obj
 
 # Everything CI runs.  Fast, sanitizer and valgrind passes share the same cases.
 test: all unit protocol integration sdk lint

@@ -14,6 +14,7 @@
 
 #include "mem0.h"
 #include "support.h"
+#include "timeutil.h"
 
 static cJSON *results(cJSON *res)
 {
@@ -557,6 +558,36 @@ static void read_only_handle_reads(void **state)
     mem0_close(ro);
 }
 
+static void trash_is_purged_after_its_retention(void **state)
+{
+    (void)state;
+    mem0 *m = test_open_store("trashpurge", 0);
+    char id[64], home[4096];
+    snprintf(id, sizeof id, "%s", test_add(m, "u", "short-lived", NULL));
+    snprintf(home, sizeof home, "%s", mem0_home(m));
+    cJSON *res = NULL;
+    mem0_err err = {0};
+    assert_int_equal(mem0_delete(m, id, "test", &res, &err), 0);
+    cJSON_Delete(res);
+    mem0_sweep_stats st;
+    assert_int_equal(mem0_sweep(m, 0, &st, &err), 0);
+    assert_int_equal(st.purged_trash, 0); /* still restorable today */
+
+    /* 31 days later (trash_days is 30) the sweeper drops it; history keeps the DELETE. */
+    char later[11];
+    date_today_plus(31, later);
+    setenv("MEM0_NOW", later, 1);
+    assert_int_equal(mem0_sweep(m, 0, &st, &err), 0);
+    unsetenv("MEM0_NOW");
+    assert_int_equal(st.purged_trash, 1);
+    cJSON *got = NULL;
+    assert_int_equal(mem0_restore(m, id, "test", &got, &err), MEM0_ENOTFOUND);
+    cJSON *hist = NULL;
+    assert_int_equal(mem0_history(m, id, &hist, &err), 0);
+    cJSON_Delete(hist);
+    mem0_close(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -575,6 +606,7 @@ int main(void)
         cmocka_unit_test(one_handle_serves_many_threads),
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(read_only_handle_reads),
+        cmocka_unit_test(trash_is_purged_after_its_retention),
     };
     return cmocka_run_group_tests_name("memory", tests, NULL, NULL);
 }
