@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "filter.h"
+#include "lexical.h"
 #include "record.h"
 #include "redact.h"
 #include "search.h"
@@ -19,28 +20,63 @@ static const char *const scope_fields[4] = {"user_id", "agent_id", "app_id", "ru
 const char *mem0_strerror(int status)
 {
     switch (status) {
-    case MEM0_OK: return "ok";
-    case MEM0_EINVAL: return "invalid argument";
-    case MEM0_ENOTFOUND: return "not found";
-    case MEM0_EMESSAGES_MISSING: return "messages_missing";
-    case MEM0_ESCOPE_MISSING: return "scope_missing";
-    case MEM0_EBUSY: return "store busy";
-    case MEM0_EIO: return "store failure";
-    case MEM0_ESCHEMA: return "incompatible store schema";
-    case MEM0_ENOMEM: return "out of memory";
-    case MEM0_EPERM: return "not permitted";
-    default: return "unknown error";
+    case MEM0_OK:
+        return "ok";
+    case MEM0_EINVAL:
+        return "invalid argument";
+    case MEM0_ENOTFOUND:
+        return "not found";
+    case MEM0_EMESSAGES_MISSING:
+        return "messages_missing";
+    case MEM0_ESCOPE_MISSING:
+        return "scope_missing";
+    case MEM0_EBUSY:
+        return "store busy";
+    case MEM0_EIO:
+        return "store failure";
+    case MEM0_ESCHEMA:
+        return "incompatible store schema";
+    case MEM0_ENOMEM:
+        return "out of memory";
+    case MEM0_EPERM:
+        return "not permitted";
+    default:
+        return "unknown error";
     }
 }
 
 /* ---- Life cycle --------------------------------------------------------------------- */
 
+static int lexical_check_txn(MDB_txn *txn, const store_dbs *db, void *ctx, mem0_err *err)
+{
+    int *current = ctx;
+    *current = lexical_current(txn, db, err);
+    return *current < 0 ? *current : 0;
+}
+
+static int lexical_rebuild_txn(MDB_txn *txn, const store_dbs *db, void *ctx, mem0_err *err)
+{
+    (void)ctx;
+    int rc = lexical_current(txn, db, err);
+    if (rc < 0) return rc;
+    return rc == 1 ? 0 : lexical_rebuild(txn, db, err);
+}
+
+/* A store written before the lexical index (or by another index version) is indexed once,
+ * here, so that every search can trust the postings. */
+static int lexical_ensure(store *st, mem0_err *err)
+{
+    int current = 0;
+    int rc = store_read(st, lexical_check_txn, &current, err);
+    if (rc || current == 1) return rc;
+    return store_write(st, lexical_rebuild_txn, NULL, err);
+}
+
 int mem0_open(const mem0_options *opt, mem0 **out, mem0_err *err)
 {
     *out = NULL;
     mem0 *m = calloc(1, sizeof *m);
-    if (!m)
-        return err_set(err, MEM0_ENOMEM, "out of memory");
+    if (!m) return err_set(err, MEM0_ENOMEM, "out of memory");
     if (opt && opt->home && *opt->home)
         snprintf(m->home, sizeof m->home, "%s", opt->home);
     else
@@ -50,9 +86,14 @@ int mem0_open(const mem0_options *opt, mem0 **out, mem0_err *err)
      * and `mem0-mcp doctor` reports it. */
     settings_load(m->home, &m->settings, NULL, NULL);
     identity_user_id(m->user, sizeof m->user);
+    if (identity_project_id(NULL, m->project, sizeof m->project) != 0) m->project[0] = '\0';
     int rc = store_open(m->home, opt ? opt->map_size : 0, opt ? opt->read_only : 0, &m->st, err);
     if (rc) {
         free(m);
+        return rc;
+    }
+    if (!(opt && opt->read_only) && (rc = lexical_ensure(m->st, err))) {
+        mem0_close(m);
         return rc;
     }
     *out = m;
@@ -61,8 +102,7 @@ int mem0_open(const mem0_options *opt, mem0 **out, mem0_err *err)
 
 void mem0_close(mem0 *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     store_close(m->st);
     free(m);
 }
@@ -74,19 +114,17 @@ const char *mem0_home(const mem0 *m)
 
 /* ---- Shared helpers ----------------------------------------------------------------- */
 
-int memory_scan(MDB_txn *txn, const store_dbs *db, char kind, const char *name,
-                record_visit_fn fn, void *ctx, mem0_err *err)
+int memory_scan(MDB_txn *txn, const store_dbs *db, char kind, const char *name, record_visit_fn fn,
+                void *ctx, mem0_err *err)
 {
     uint8_t prefix[STORE_MAX_KEY], probe[STORE_MAX_KEY];
     size_t plen = key_scope_prefix(prefix, kind, name);
-    if (!plen)
-        return 0;
+    if (!plen) return 0;
     memcpy(probe, prefix, plen);
     memset(probe + plen, 0xff, 24);
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, db->by_scope, &cur);
-    if (rc)
-        return store_fail(err, rc, "mdb_cursor_open(by_scope)");
+    if (rc) return store_fail(err, rc, "mdb_cursor_open(by_scope)");
     MDB_val k = {plen + 24, probe}, v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     rc = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_PREV) : mdb_cursor_get(cur, &k, &v, MDB_LAST);
@@ -102,16 +140,13 @@ int memory_scan(MDB_txn *txn, const store_dbs *db, char kind, const char *name,
         } else {
             int keep = 0;
             ret = fn(rec, ctx, &keep);
-            if (!keep)
-                cJSON_Delete(rec);
-            if (ret)
-                break;
+            if (!keep) cJSON_Delete(rec);
+            if (ret) break;
         }
         rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
     }
     mdb_cursor_close(cur);
-    if (rc && rc != MDB_NOTFOUND && !ret)
-        ret = store_fail(err, rc, "mdb_cursor_get(by_scope)");
+    if (rc && rc != MDB_NOTFOUND && !ret) ret = store_fail(err, rc, "mdb_cursor_get(by_scope)");
     return ret > 0 ? 0 : ret;
 }
 
@@ -155,15 +190,13 @@ static char *clean_text(const mem0 *m, const char *text, mem0_err *err)
         return NULL;
     }
     char *clean = redact_text(text, m->settings.redact_secrets, NULL);
-    if (!clean)
-        err_set(err, MEM0_ENOMEM, "out of memory");
+    if (!clean) err_set(err, MEM0_ENOMEM, "out of memory");
     return clean;
 }
 
 static cJSON *clean_metadata(const mem0 *m, const cJSON *metadata, mem0_err *err)
 {
-    if (!metadata || cJSON_IsNull(metadata))
-        return NULL;
+    if (!metadata || cJSON_IsNull(metadata)) return NULL;
     if (!cJSON_IsObject(metadata)) {
         err_set(err, MEM0_EINVAL, "metadata must be an object");
         return NULL;
@@ -187,11 +220,6 @@ static cJSON *clean_metadata(const mem0 *m, const cJSON *metadata, mem0_err *err
     return copy;
 }
 
-static cJSON *public_copy(const cJSON *rec)
-{
-    return cJSON_Duplicate(rec, 1);
-}
-
 static const char *actor_or(const char *actor)
 {
     return actor && *actor ? actor : "api";
@@ -204,7 +232,7 @@ typedef struct add_ctx {
     size_t n;
     int infer;
     const char *actor;
-    cJSON *results;     /* out */
+    cJSON *results; /* out */
     char dup_id[UUID_STR_LEN + 1];
     long skipped;
 } add_ctx;
@@ -216,8 +244,7 @@ static int add_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *err)
     c->results = cJSON_CreateArray();
     c->skipped = 0;
     c->dup_id[0] = '\0';
-    if (!c->results)
-        return err_set(err, MEM0_ENOMEM, "out of memory");
+    if (!c->results) return err_set(err, MEM0_ENOMEM, "out of memory");
     int64_t now = time_now_us();
     for (size_t i = 0; i < c->n; i++) {
         cJSON *rec = c->recs[i];
@@ -225,8 +252,7 @@ static int add_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *err)
         if (c->infer) {
             char found[UUID_STR_LEN + 1];
             rc = record_find_duplicate(txn, db, rec, found, err);
-            if (rc < 0)
-                return rc;
+            if (rc < 0) return rc;
             if (rc == 1) {
                 c->skipped++;
                 memcpy(c->dup_id, found, sizeof found);
@@ -234,8 +260,8 @@ static int add_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *err)
             }
         }
         if ((rc = record_put(txn, db, rec, 1, err)) ||
-            (rc = history_add(txn, db, rec, "ADD", NULL, record_str(rec, "memory"), c->actor,
-                              now, err)))
+            (rc = history_add(txn, db, rec, "ADD", NULL, record_str(rec, "memory"), c->actor, now,
+                              err)))
             return rc;
         cJSON *item = cJSON_CreateObject();
         cJSON_AddStringToObject(item, "id", record_str(rec, "id"));
@@ -256,8 +282,7 @@ static int message_text(const cJSON *msg, const char **text, mem0_err *err)
     const cJSON *content = cJSON_GetObjectItemCaseSensitive(msg, "content");
     if (role && !cJSON_IsString(role))
         return err_set(err, MEM0_EINVAL, "message role must be a string");
-    if (cJSON_IsString(role) && strcmp(role->valuestring, "system") == 0)
-        return 0;
+    if (cJSON_IsString(role) && strcmp(role->valuestring, "system") == 0) return 0;
     if (!cJSON_IsString(content))
         return err_set(err, MEM0_EINVAL, "message content must be a string");
     *text = content->valuestring;
@@ -276,13 +301,11 @@ int mem0_add(mem0 *m, const mem0_add_req *req, cJSON **result, mem0_err *err)
     if (!scope.user_id || !*scope.user_id)
         scope.user_id = m->user; /* every local memory belongs to a user: no scope leaks */
     int rc = check_scope(&scope, err);
-    if (rc || (rc = check_expiration(req->expiration_date, err)))
-        return rc;
+    if (rc || (rc = check_expiration(req->expiration_date, err))) return rc;
     cJSON *metadata = NULL;
     if (req->metadata && !cJSON_IsNull(req->metadata)) {
         metadata = clean_metadata(m, req->metadata, err);
-        if (!metadata)
-            return err->code;
+        if (!metadata) return err->code;
     }
     size_t cap = use_msgs ? (size_t)cJSON_GetArraySize(msgs) : 1;
     add_ctx c = {calloc(cap, sizeof(cJSON *)), 0, req->infer, actor_or(req->actor), NULL, "", 0};
@@ -294,10 +317,8 @@ int mem0_add(mem0 *m, const mem0_add_req *req, cJSON **result, mem0_err *err)
     int emptied = 0;
     for (size_t i = 0; i < cap; i++) {
         const char *text = req->text;
-        if (use_msgs && (rc = message_text(cJSON_GetArrayItem(msgs, (int)i), &text, err)))
-            goto out;
-        if (!text)
-            continue;
+        if (use_msgs && (rc = message_text(cJSON_GetArrayItem(msgs, (int)i), &text, err))) goto out;
+        if (!text) continue;
         char *clean = clean_text(m, text, err);
         if (!clean) {
             rc = err->code;
@@ -308,8 +329,8 @@ int mem0_add(mem0 *m, const mem0_add_req *req, cJSON **result, mem0_err *err)
             free(clean);
             continue;
         }
-        const char *exp = req->expiration_date && *req->expiration_date ? req->expiration_date
-                                                                        : NULL;
+        const char *exp =
+            req->expiration_date && *req->expiration_date ? req->expiration_date : NULL;
         c.recs[c.n] = record_new(clean, &scope, metadata, exp, now);
         free(clean);
         if (!c.recs[c.n]) {
@@ -323,8 +344,7 @@ int mem0_add(mem0 *m, const mem0_add_req *req, cJSON **result, mem0_err *err)
                      "Provide either `text` or `messages` so Mem0 knows what to store.");
         goto out;
     }
-    if (c.n && (rc = store_write(m->st, add_txn, &c, err)))
-        goto out;
+    if (c.n && (rc = store_write(m->st, add_txn, &c, err))) goto out;
     cJSON *res = cJSON_CreateObject();
     cJSON_AddItemToObject(res, "results", c.results ? c.results : cJSON_CreateArray());
     c.results = NULL;
@@ -390,14 +410,12 @@ static int history_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *
     c->items = cJSON_CreateArray();
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, db->history, &cur);
-    if (rc)
-        return store_fail(err, rc, "mdb_cursor_open(history)");
+    if (rc) return store_fail(err, rc, "mdb_cursor_open(history)");
     MDB_val k = {16, c->id}, v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     while (rc == 0 && k.mv_size >= 16 && memcmp(k.mv_data, c->id, 16) == 0) {
         cJSON *h = cJSON_ParseWithLength(v.mv_data, v.mv_size);
-        if (h)
-            cJSON_AddItemToArray(c->items, h);
+        if (h) cJSON_AddItemToArray(c->items, h);
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close(cur);
@@ -438,18 +456,14 @@ typedef struct collect_ctx {
 static int collect_visit(cJSON *rec, void *vctx, int *keep)
 {
     collect_ctx *c = vctx;
-    if (!c->show_expired && record_expired(rec, c->now))
-        return 0;
-    if (!filter_eval(c->f, rec))
-        return 0;
+    if (!c->show_expired && record_expired(rec, c->now)) return 0;
+    if (!filter_eval(c->f, rec)) return 0;
     long idx = c->seen++;
-    if (c->keep_from >= 0 && (idx < c->keep_from || idx >= c->keep_to))
-        return 0;
+    if (c->keep_from >= 0 && (idx < c->keep_from || idx >= c->keep_to)) return 0;
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 64;
         cJSON **p = realloc(c->recs, cap * sizeof *p);
-        if (!p)
-            return MEM0_ENOMEM;
+        if (!p) return MEM0_ENOMEM;
         c->recs = p;
         c->cap = cap;
     }
@@ -472,8 +486,7 @@ static int collect_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *
     collect_reset(c);
     const char *user = filter_pinned_user(c->f);
     int rc = memory_scan(txn, db, user ? 'u' : '*', user ? user : "", collect_visit, c, err);
-    if (rc == MEM0_ENOMEM)
-        err_set(err, rc, "out of memory");
+    if (rc == MEM0_ENOMEM) err_set(err, rc, "out of memory");
     return rc;
 }
 
@@ -481,10 +494,8 @@ static int collect(mem0 *m, const cJSON *filters, const char *default_user, int 
                    collect_ctx *c, mem0_err *err)
 {
     filter *f = NULL;
-    int rc = filter_parse(filters, default_user && *default_user ? default_user : m->user, &f,
-                          err);
-    if (rc)
-        return rc;
+    int rc = filter_parse(filters, default_user && *default_user ? default_user : m->user, &f, err);
+    if (rc) return rc;
     c->f = f;
     c->show_expired = show_expired;
     c->now = time_now_us();
@@ -500,6 +511,20 @@ static void collect_free(collect_ctx *c)
     free(c->recs);
 }
 
+typedef struct search_ctx {
+    search_query q;
+    cJSON *items; /* out */
+} search_ctx;
+
+static int search_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *err)
+{
+    search_ctx *c = vctx;
+    cJSON_Delete(c->items);
+    c->items = cJSON_CreateArray();
+    if (!c->items) return err_set(err, MEM0_ENOMEM, "out of memory");
+    return search_run(txn, db, &c->q, c->items, err);
+}
+
 int mem0_search(mem0 *m, const mem0_search_req *req, cJSON **result, mem0_err *err)
 {
     *result = NULL;
@@ -509,44 +534,36 @@ int mem0_search(mem0 *m, const mem0_search_req *req, cJSON **result, mem0_err *e
         return err_set(err, MEM0_EINVAL, "query is too long (at most 65536 bytes)");
     if (!utf8_valid(req->query, strlen(req->query)))
         return err_set(err, MEM0_EINVAL, "query is not valid UTF-8");
-    int top_k = req->top_k > 0 ? req->top_k : 10;
     if (isnan(req->threshold) || req->threshold > 1)
         return err_set(err, MEM0_EINVAL, "threshold must be between 0 and 1");
-    collect_ctx c = {0};
-    c.keep_from = -1;
-    int rc = collect(m, req->filters, req->default_user, req->show_expired, &c, err);
+    filter *f = NULL;
+    const char *user = req->default_user && *req->default_user ? req->default_user : m->user;
+    int rc = filter_parse(req->filters, user, &f, err);
+    if (rc) return rc;
+    search_params params;
+    search_params_load(&params);
+    search_ctx c;
+    memset(&c, 0, sizeof c);
+    c.q.query = req->query;
+    c.q.f = f;
+    c.q.show_expired = req->show_expired;
+    c.q.top_k = req->top_k > 0 ? req->top_k : 10;
+    c.q.explain = req->explain;
+    c.q.threshold = req->threshold;
+    c.q.now_us = time_now_us();
+    c.q.project = m->project[0] ? m->project : NULL;
+    c.q.params = &params;
+    /* Vector scores: when an embedder is configured (embed.h) and the vector index holds
+     * its vectors (vindex.h), the query's nearest memories go in c.q.vec / c.q.vec_n and
+     * are fused with the lexical and context scores (search.h). */
+    rc = store_read(m->st, search_txn, &c, err);
+    filter_free(f);
     if (rc) {
-        collect_free(&c);
+        cJSON_Delete(c.items);
         return rc;
     }
-    search_hit *hits = c.n ? calloc(c.n, sizeof *hits) : NULL;
-    long scored = 0;
-    if (c.n && (!hits || (scored = search_rank(req->query, c.recs, c.n, hits, err)) < 0)) {
-        free(hits);
-        collect_free(&c);
-        return hits ? (int)scored : err_set(err, MEM0_ENOMEM, "out of memory");
-    }
-    cJSON *arr = cJSON_CreateArray();
-    int out_n = 0;
-    for (long i = 0; i < scored && out_n < top_k; i++) {
-        if (req->threshold >= 0 && hits[i].score < req->threshold)
-            continue;
-        cJSON *item = public_copy(hits[i].rec);
-        cJSON_AddNumberToObject(item, "score", round(hits[i].score * 1e6) / 1e6);
-        if (req->explain) {
-            cJSON *d = cJSON_CreateObject();
-            cJSON_AddNumberToObject(d, "lexical", round(hits[i].score * 1e6) / 1e6);
-            cJSON_AddNumberToObject(d, "bm25", round(hits[i].bm25 * 1e6) / 1e6);
-            cJSON_AddNumberToObject(d, "matched_terms", hits[i].matched);
-            cJSON_AddItemToObject(item, "score_details", d);
-        }
-        cJSON_AddItemToArray(arr, item);
-        out_n++;
-    }
-    free(hits);
-    collect_free(&c);
     cJSON *res = cJSON_CreateObject();
-    cJSON_AddItemToObject(res, "results", arr);
+    cJSON_AddItemToObject(res, "results", c.items);
     *result = res;
     return 0;
 }
@@ -556,8 +573,7 @@ int mem0_list(mem0 *m, const mem0_list_req *req, cJSON **result, mem0_err *err)
     *result = NULL;
     int page = req->page > 0 ? req->page : 1;
     int size = req->page_size > 0 ? req->page_size : 10;
-    if (size > 100)
-        return err_set(err, MEM0_EINVAL, "page_size must be between 1 and 100");
+    if (size > 100) return err_set(err, MEM0_EINVAL, "page_size must be between 1 and 100");
     collect_ctx c = {0};
     c.keep_from = (long)(page - 1) * size;
     c.keep_to = c.keep_from + size;
@@ -616,8 +632,7 @@ static int update_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *e
     c->rec = NULL;
     cJSON *old;
     int rc = record_load(txn, db, c->id, &old, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     cJSON *rec = cJSON_Duplicate(old, 1);
     if (!rec) {
         cJSON_Delete(old);
@@ -632,8 +647,7 @@ static int update_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *e
         set_field(rec, "memory", cJSON_CreateString(c->text));
         set_field(rec, "hash", cJSON_CreateString(hash));
     }
-    if (c->metadata)
-        set_field(rec, "metadata", cJSON_Duplicate(c->metadata, 1));
+    if (c->metadata) set_field(rec, "metadata", cJSON_Duplicate(c->metadata, 1));
     if (c->expiration)
         set_field(rec, "expiration_date",
                   *c->expiration ? cJSON_CreateString(c->expiration) : cJSON_CreateNull());
@@ -655,15 +669,12 @@ int mem0_update(mem0 *m, const mem0_update_req *req, cJSON **memory, mem0_err *e
     *memory = NULL;
     update_ctx c = {{0}, NULL, NULL, req->expiration_date, actor_or(req->actor), NULL};
     int rc = parse_id(req->memory_id, c.id, err);
-    if (rc || (rc = check_expiration(req->expiration_date, err)))
-        return rc;
+    if (rc || (rc = check_expiration(req->expiration_date, err))) return rc;
     char *text = NULL;
     cJSON *metadata = NULL;
     if (req->text) {
-        if (!*req->text)
-            return err_set(err, MEM0_EINVAL, "text must not be empty");
-        if (!(text = clean_text(m, req->text, err)))
-            return err->code;
+        if (!*req->text) return err_set(err, MEM0_EINVAL, "text must not be empty");
+        if (!(text = clean_text(m, req->text, err))) return err->code;
         if (!*text) {
             free(text);
             return err_set(err, MEM0_EINVAL, "text is empty after removing <private> content");
@@ -710,13 +721,11 @@ static int stats_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *er
     long expired = 0;
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, db->by_expiry, &cur);
-    if (rc)
-        return store_fail(err, rc, "mdb_cursor_open(by_expiry)");
+    if (rc) return store_fail(err, rc, "mdb_cursor_open(by_expiry)");
     MDB_val k, v;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size < 10 || memcmp(k.mv_data, today, 10) >= 0)
-            break;
+        if (k.mv_size < 10 || memcmp(k.mv_data, today, 10) >= 0) break;
         expired++;
     }
     mdb_cursor_close(cur);

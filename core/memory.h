@@ -17,14 +17,15 @@ struct mem0 {
     store *st;
     char home[PATH_MAX];
     mem0_settings settings;
-    char user[IDENTITY_MAX];   /* the local user: default scope of adds and filters */
+    char user[IDENTITY_MAX];    /* the local user: default scope of adds and filters */
+    char project[IDENTITY_MAX]; /* the current project (app_id) for the search boost, or "" */
 };
 
 /* Calls fn(rec) for each record of the by_scope index (kind, name), newest first, until fn
  * returns non-zero (1 stops cleanly; negative is an error passed back).  rec is freed after
  * fn returns unless fn sets *keep to 1, in which case fn owns it. */
 typedef int (*record_visit_fn)(cJSON *rec, void *ctx, int *keep);
-int memory_scan(MDB_txn *txn, const store_dbs *db, char kind, const char *name,
-                record_visit_fn fn, void *ctx, mem0_err *err);
+int memory_scan(MDB_txn *txn, const store_dbs *db, char kind, const char *name, record_visit_fn fn,
+                void *ctx, mem0_err *err);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "lexical.h"
 #include "timeutil.h"
 #include "util.h"
 
@@ -34,14 +35,13 @@ cJSON *record_new(const char *text, const mem0_scope *scope, const cJSON *metada
     record_hash(text, hash);
     time_format_iso(now_us, when);
     cJSON *r = cJSON_CreateObject();
-    if (!r)
-        return NULL;
+    if (!r) return NULL;
     cJSON_AddItemToObject(r, "id", cJSON_CreateString(id));
     cJSON_AddItemToObject(r, "memory", cJSON_CreateString(text));
     cJSON_AddItemToObject(r, "hash", cJSON_CreateString(hash));
-    cJSON_AddItemToObject(r, "metadata", metadata && cJSON_IsObject(metadata)
-                                             ? cJSON_Duplicate(metadata, 1)
-                                             : cJSON_CreateNull());
+    cJSON_AddItemToObject(r, "metadata",
+                          metadata && cJSON_IsObject(metadata) ? cJSON_Duplicate(metadata, 1)
+                                                               : cJSON_CreateNull());
     cJSON_AddItemToObject(r, "categories", cJSON_CreateArray());
     cJSON_AddItemToObject(r, "user_id", str_or_null(scope->user_id));
     cJSON_AddItemToObject(r, "agent_id", str_or_null(scope->agent_id));
@@ -68,8 +68,7 @@ int64_t record_created_us(const cJSON *rec)
 {
     int64_t t = 0;
     const char *s = record_str(rec, "created_at");
-    if (!s || time_parse(s, &t) != 0)
-        return 0;
+    if (!s || time_parse(s, &t) != 0) return 0;
     return t;
 }
 
@@ -84,8 +83,7 @@ void record_scope_digest(const cJSON *rec, uint8_t out[16])
     XXH3_128bits_reset(s);
     for (int i = 0; i < 4; i++) {
         const char *v = record_str(rec, entity_fields[i]);
-        if (v)
-            XXH3_128bits_update(s, v, strlen(v));
+        if (v) XXH3_128bits_update(s, v, strlen(v));
         XXH3_128bits_update(s, "\0", 1);
     }
     XXH128_canonical_t c;
@@ -97,21 +95,17 @@ void record_scope_digest(const cJSON *rec, uint8_t out[16])
 static int record_id(const cJSON *rec, uint8_t id[16], mem0_err *err)
 {
     const char *s = record_str(rec, "id");
-    if (!s || uuid_parse(s, id) != 0)
-        return err_set(err, MEM0_EINVAL, "record has no valid id");
+    if (!s || uuid_parse(s, id) != 0) return err_set(err, MEM0_EINVAL, "record has no valid id");
     return 0;
 }
 
-int record_load(MDB_txn *txn, const store_dbs *db, const uint8_t id[16], cJSON **out,
-                mem0_err *err)
+int record_load(MDB_txn *txn, const store_dbs *db, const uint8_t id[16], cJSON **out, mem0_err *err)
 {
     *out = NULL;
     MDB_val k = {16, (void *)id}, v;
     int rc = mdb_get(txn, db->records, &k, &v);
-    if (rc == MDB_NOTFOUND)
-        return err_set(err, MEM0_ENOTFOUND, "Memory not found");
-    if (rc)
-        return store_fail(err, rc, "mdb_get(records)");
+    if (rc == MDB_NOTFOUND) return err_set(err, MEM0_ENOTFOUND, "Memory not found");
+    if (rc) return store_fail(err, rc, "mdb_get(records)");
     *out = cJSON_ParseWithLength(v.mv_data, v.mv_size);
     if (!*out)
         return err_set(err, MEM0_EIO, "a stored record is not valid JSON (run `mem0-mcp doctor`)");
@@ -140,8 +134,7 @@ static int entity_bump(MDB_txn *txn, const store_dbs *db, const char *owner, int
 {
     uint8_t key[STORE_MAX_KEY];
     size_t n = key_entity(key, owner, entity_kinds[kind], name);
-    if (!n)
-        return err_set(err, MEM0_EINVAL, "entity id too long");
+    if (!n) return err_set(err, MEM0_EINVAL, "entity id too long");
     MDB_val k = {n, key}, v;
     cJSON *ent = NULL;
     int rc = mdb_get(txn, db->entities, &k, &v);
@@ -150,8 +143,7 @@ static int entity_bump(MDB_txn *txn, const store_dbs *db, const char *owner, int
     else if (rc != MDB_NOTFOUND)
         return store_fail(err, rc, "mdb_get(entities)");
     if (!ent) {
-        if (delta < 0)
-            return 0;
+        if (delta < 0) return 0;
         ent = cJSON_CreateObject();
         cJSON_AddStringToObject(ent, "type", entity_types[kind]);
         cJSON_AddStringToObject(ent, "name", name);
@@ -166,8 +158,7 @@ static int entity_bump(MDB_txn *txn, const store_dbs *db, const char *owner, int
     cJSON_ReplaceItemInObjectCaseSensitive(ent, "updated_at", cJSON_CreateString(when));
     char *text = cJSON_PrintUnformatted(ent);
     cJSON_Delete(ent);
-    if (!text)
-        return err_set(err, MEM0_ENOMEM, "out of memory");
+    if (!text) return err_set(err, MEM0_ENOMEM, "out of memory");
     v.mv_size = strlen(text);
     v.mv_data = text;
     rc = mdb_put(txn, db->entities, &k, &v, 0);
@@ -183,11 +174,9 @@ static int entities_bump(MDB_txn *txn, const store_dbs *db, const cJSON *rec, in
     time_format_iso(time_now_us(), when);
     for (int i = 0; i < 4; i++) {
         const char *name = record_str(rec, entity_fields[i]);
-        if (!name)
-            continue;
+        if (!name) continue;
         int rc = entity_bump(txn, db, owner ? owner : "", i, name, delta, when, err);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     return 0;
 }
@@ -199,20 +188,16 @@ static int for_each_index_key(MDB_txn *txn, const store_dbs *db, const cJSON *re
 {
     uint8_t id[16], key[STORE_MAX_KEY];
     int rc = record_id(rec, id, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     int64_t created = record_created_us(rec);
     if ((rc = fn(txn, db->by_scope, key, key_scope(key, '*', "", created, id), "by_scope", err)))
         return rc;
     for (int i = 0; i < 4; i++) {
         const char *name = record_str(rec, entity_fields[i]);
-        if (!name)
-            continue;
+        if (!name) continue;
         size_t n = key_scope(key, entity_kinds[i], name, created, id);
-        if (!n)
-            return err_set(err, MEM0_EINVAL, "%s too long", entity_fields[i]);
-        if ((rc = fn(txn, db->by_scope, key, n, "by_scope", err)))
-            return rc;
+        if (!n) return err_set(err, MEM0_EINVAL, "%s too long", entity_fields[i]);
+        if ((rc = fn(txn, db->by_scope, key, n, "by_scope", err))) return rc;
     }
     const char *hash = record_str(rec, "hash");
     uint8_t hbin[16] = {0};
@@ -226,14 +211,12 @@ static int for_each_index_key(MDB_txn *txn, const store_dbs *db, const cJSON *re
     record_scope_digest(rec, key);
     memcpy(key + 16, hbin, 16);
     memcpy(key + 32, id, 16);
-    if ((rc = fn(txn, db->by_hash, key, 48, "by_hash", err)))
-        return rc;
+    if ((rc = fn(txn, db->by_hash, key, 48, "by_hash", err))) return rc;
     const char *exp = record_str(rec, "expiration_date");
     if (exp && strlen(exp) == 10) {
         memcpy(key, exp, 10);
         memcpy(key + 10, id, 16);
-        if ((rc = fn(txn, db->by_expiry, key, 26, "by_expiry", err)))
-            return rc;
+        if ((rc = fn(txn, db->by_expiry, key, 26, "by_expiry", err))) return rc;
     }
     return 0;
 }
@@ -242,32 +225,28 @@ int record_put(MDB_txn *txn, const store_dbs *db, const cJSON *rec, int is_new, 
 {
     uint8_t id[16];
     int rc = record_id(rec, id, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     char *text = cJSON_PrintUnformatted(rec);
-    if (!text)
-        return err_set(err, MEM0_ENOMEM, "out of memory");
+    if (!text) return err_set(err, MEM0_ENOMEM, "out of memory");
     MDB_val k = {16, id}, v = {strlen(text), text};
     rc = mdb_put(txn, db->records, &k, &v, 0);
     free(text);
-    if (rc)
-        return store_fail(err, rc, "mdb_put(records)");
-    if ((rc = for_each_index_key(txn, db, rec, put_empty, err)))
-        return rc;
+    if (rc) return store_fail(err, rc, "mdb_put(records)");
+    if ((rc = for_each_index_key(txn, db, rec, put_empty, err))) return rc;
+    /* After the by_scope keys: the lexical index finds run neighbours through them. */
+    if ((rc = lexical_put(txn, db, rec, err))) return rc;
     return is_new ? entities_bump(txn, db, rec, 1, err) : 0;
 }
 
-int record_remove(MDB_txn *txn, const store_dbs *db, const cJSON *rec, int is_gone,
-                  mem0_err *err)
+int record_remove(MDB_txn *txn, const store_dbs *db, const cJSON *rec, int is_gone, mem0_err *err)
 {
     uint8_t id[16];
     int rc = record_id(rec, id, err);
-    if (rc)
+    if (rc) return rc;
+    if ((rc = lexical_remove(txn, db, rec, err)) ||
+        (rc = del_key(txn, db->records, id, 16, "mdb_del(records)", err)))
         return rc;
-    if ((rc = del_key(txn, db->records, id, 16, "mdb_del(records)", err)))
-        return rc;
-    if ((rc = for_each_index_key(txn, db, rec, del_key, err)))
-        return rc;
+    if ((rc = for_each_index_key(txn, db, rec, del_key, err))) return rc;
     return is_gone ? entities_bump(txn, db, rec, -1, err) : 0;
 }
 
@@ -277,8 +256,7 @@ int record_find_duplicate(MDB_txn *txn, const store_dbs *db, const cJSON *rec, c
     uint8_t key[48];
     record_scope_digest(rec, key);
     const char *hash = record_str(rec, "hash");
-    if (!hash || strlen(hash) != 32)
-        return 0;
+    if (!hash || strlen(hash) != 32) return 0;
     for (int i = 0; i < 16; i++) {
         unsigned v;
         sscanf(hash + 2 * i, "%2x", &v);
@@ -286,8 +264,7 @@ int record_find_duplicate(MDB_txn *txn, const store_dbs *db, const cJSON *rec, c
     }
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, db->by_hash, &cur);
-    if (rc)
-        return store_fail(err, rc, "mdb_cursor_open(by_hash)");
+    if (rc) return store_fail(err, rc, "mdb_cursor_open(by_hash)");
     MDB_val k = {32, key}, v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     int found = 0;
@@ -307,8 +284,7 @@ int history_add(MDB_txn *txn, const store_dbs *db, const cJSON *rec, const char 
 {
     uint8_t key[28];
     int rc = record_id(rec, key, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     /* seq orders events of one memory that share a microsecond (and survives clock skew). */
     uint32_t seq = 0;
     MDB_cursor *cur;
@@ -351,8 +327,7 @@ int history_add(MDB_txn *txn, const store_dbs *db, const cJSON *rec, const char 
     cJSON_AddStringToObject(h, "created_at", when);
     char *text = cJSON_PrintUnformatted(h);
     cJSON_Delete(h);
-    if (!text)
-        return err_set(err, MEM0_ENOMEM, "out of memory");
+    if (!text) return err_set(err, MEM0_ENOMEM, "out of memory");
     k.mv_size = 28;
     k.mv_data = key;
     v.mv_size = strlen(text);

@@ -6,8 +6,9 @@
  * user_id, agent_id, app_id, run_id (string or null), created_at, updated_at (ISO 8601 with
  * offset), expiration_date (YYYY-MM-DD or null).  Fields a newer version adds are kept.
  *
- * record_put() and record_remove() keep the record, its by_scope/by_hash/by_expiry entries
- * and the entity counts in step; callers never touch those databases directly.  Each
+ * record_put() and record_remove() keep the record, its by_scope/by_hash/by_expiry entries,
+ * its lexical index entries (lexical.h) and the entity counts in step; callers never touch
+ * those databases directly.  Each
  * change also gets a history item through history_add().
  */
 #ifndef MEM0_RECORD_H

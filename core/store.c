@@ -105,7 +105,19 @@ static int open_dbs(env_entry *e, mem0_err *err)
         return store_fail(err, rc, "mdb_txn_begin");
     int ret = 0;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        rc = mdb_dbi_open(txn, names[i], e->read_only ? 0 : MDB_CREATE, slots[i]);
+        /* postings holds fixed-size sorted duplicates (see lexical.h). */
+        unsigned flags = slots[i] == &e->dbs.postings ? MDB_DUPSORT | MDB_DUPFIXED : 0;
+        rc = mdb_dbi_open(txn, names[i], flags | (e->read_only ? 0 : MDB_CREATE), slots[i]);
+        if (rc == MDB_INCOMPATIBLE && flags && !e->read_only) {
+            /* Created without them by an older build; it only holds derived data, which
+             * the lexical index rebuilds when it finds its version missing. */
+            MDB_dbi old;
+            rc = mdb_dbi_open(txn, names[i], 0, &old);
+            if (rc == 0)
+                rc = mdb_drop(txn, old, 1);
+            if (rc == 0)
+                rc = mdb_dbi_open(txn, names[i], flags | MDB_CREATE, slots[i]);
+        }
         if (rc == MDB_NOTFOUND && e->read_only) {
             ret = err_set(err, MEM0_EIO, "the store in %s is empty or was never created",
                           e->path);
