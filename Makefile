@@ -37,8 +37,10 @@ SERVER_BIN := $(BUILD)/bin/mem0-mcp
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/tools/*.c)))
 
-.PHONY: all lib test test-fast asan unit protocol integration sdk valgrind lint coverage bench \
-        install clean format
+.PHONY: all lib test asan asan-unit asan-protocol unit protocol integration sdk valgrind lint \
+        coverage bench install clean format
+# Test binaries and objects are kept, so reruns only rebuild what changed.
+.SECONDARY:
 all: $(SERVER_BIN) $(HOOK_BINS)
 lib: $(LIB)
 
@@ -79,10 +81,6 @@ integration: $(SERVER_BIN) $(TOOL_BINS)
 sdk: $(SERVER_BIN)
 	@BIN=$(abspath $(SERVER_BIN)) scripts/run-sdk.sh
 
-asan:
-	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	        SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all $(UNIT_BINS:build/%=build/asan/%)
-
 valgrind: $(SERVER_BIN) $(UNIT_BINS)
 	@VALGRIND=1 scripts/run-unit.sh $(UNIT_BINS)
 	@node tests/protocol/run.mjs --bin $(abspath $(SERVER_BIN)) --valgrind tests/protocol/cases
@@ -98,13 +96,21 @@ coverage:
 	node tests/protocol/run.mjs --bin $(abspath build/cov/bin/mem0-mcp) tests/protocol/cases
 	gcovr -r . --filter core/ build/cov/obj
 
-# Everything CI runs.  Fast, sanitizer and valgrind passes share the same cases.
-test: all unit protocol integration sdk lint
-	$(MAKE) asan
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 scripts/run-unit.sh $(UNIT_BINS:build/%=build/asan/%)
-	node tests/protocol/run.mjs --bin $(abspath build/asan/bin/mem0-mcp) tests/protocol/cases
-	$(MAKE) valgrind
-	@echo "make test: all suites passed"
+ASAN_BUILD := build/asan
+ASAN_UNIT  := $(UNIT_BINS:$(BUILD)/%=$(ASAN_BUILD)/%)
+asan:
+	$(MAKE) BUILD=$(ASAN_BUILD) OPT="-O1 -g -fno-omit-frame-pointer" \
+	        SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all $(ASAN_UNIT)
+
+asan-unit: asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 scripts/run-unit.sh $(ASAN_UNIT)
+
+asan-protocol: asan
+	ASAN_OPTIONS=detect_leaks=1 node tests/protocol/run.mjs --bin $(abspath $(ASAN_BUILD)/bin/mem0-mcp) tests/protocol/cases
+
+# Everything CI runs, suite by suite (scripts/test-all.sh prints the summary line).
+test:
+	@scripts/test-all.sh
 
 bench: $(SERVER_BIN) $(TOOL_BINS)
 	BUILD=$(BUILD) scripts/bench-latency.sh
