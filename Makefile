@@ -37,10 +37,14 @@ SERVER_BIN := $(BUILD)/bin/mem0-mcp
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/tools/*.c)))
 
-.PHONY: all lib test asan asan-unit asan-protocol unit protocol integration sdk valgrind lint \
+.PHONY: objects all lib test asan asan-unit asan-protocol unit protocol integration sdk valgrind lint \
         coverage bench install clean format
-# Test binaries and objects are kept, so reruns only rebuild what changed.
-.SECONDARY:
+# Every object is named here, so none is "intermediate": make neither deletes objects after
+# a run nor skips building one that is missing.
+ALL_OBJ := $(CORE_OBJ) $(SERVER_OBJ) $(TESTLIB_OBJ) $(HOOK_LIB_OBJ) \
+           $(HOOK_MAINS:%.c=$(BUILD)/obj/%.o) $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) \
+           $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/tools/*.c))
+objects: $(ALL_OBJ)
 all: $(SERVER_BIN) $(HOOK_BINS)
 lib: $(LIB)
 
