@@ -37,7 +37,8 @@ SERVER_BIN := $(BUILD)/bin/mem0-mcp
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/tools/*.c)))
 
-.PHONY: objects all lib test asan asan-unit asan-protocol unit protocol integration sdk valgrind lint \
+.PHONY: objects all lib test asan asan-unit asan-protocol asan-hooks asan-guard unit protocol \
+        integration hooks guard sdk valgrind lint \
         coverage bench install clean format
 # Every object is named here, so none is "intermediate": make neither deletes objects after
 # a run nor skips building one that is missing.
@@ -82,6 +83,12 @@ protocol: $(SERVER_BIN)
 integration: $(SERVER_BIN) $(TOOL_BINS)
 	@BIN=$(abspath $(SERVER_BIN)) TOOLS=$(abspath $(BUILD)/tests) scripts/run-integration.sh
 
+hooks: all $(TOOL_BINS)
+	@BIN=$(abspath $(BUILD)/bin) TOOLS=$(abspath $(BUILD)/tests) scripts/run-hooks-tests.sh
+
+guard: $(BUILD)/bin/mem0-guard
+	@node tests/guard/run.mjs --bin $(abspath $(BUILD)/bin/mem0-guard) tests/guard/cases
+
 sdk: $(SERVER_BIN)
 	@BIN=$(abspath $(SERVER_BIN)) scripts/run-sdk.sh
 
@@ -111,6 +118,14 @@ asan-unit: asan
 
 asan-protocol: asan
 	ASAN_OPTIONS=detect_leaks=1 node tests/protocol/run.mjs --bin $(abspath $(ASAN_BUILD)/bin/mem0-mcp) tests/protocol/cases
+
+asan-hooks: asan $(TOOL_BINS)
+	ASAN_OPTIONS=detect_leaks=1 BIN=$(abspath $(ASAN_BUILD)/bin) TOOLS=$(abspath $(BUILD)/tests) \
+	  scripts/run-hooks-tests.sh
+
+asan-guard: asan
+	ASAN_OPTIONS=detect_leaks=1 node tests/guard/run.mjs --bin $(abspath $(ASAN_BUILD)/bin/mem0-guard) \
+	  tests/guard/cases
 
 # Everything CI runs, suite by suite (scripts/test-all.sh prints the summary line).
 test:

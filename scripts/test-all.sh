@@ -5,7 +5,8 @@
 set -u
 cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
-steps=(all unit protocol integration sdk lint asan asan-unit asan-protocol valgrind)
+steps=(all unit protocol integration hooks guard sdk lint asan asan-unit asan-protocol asan-hooks
+       asan-guard valgrind)
 [ -n "${TEST_STEPS:-}" ] && read -r -a steps <<<"$TEST_STEPS"
 passed=0 failed=0 failures=()
 for step in "${steps[@]}"; do
