@@ -87,8 +87,12 @@ static int meta_put(MDB_txn *txn, MDB_dbi dbi, const char *key, long value, mem0
     return rc ? store_fail(err, rc, "mdb_put(meta)") : 0;
 }
 
-/* Opens the named databases and checks (or writes) the schema record. */
-static int open_dbs(env_entry *e, mem0_err *err)
+#define STORE_NEEDS_WRITE 1 /* open_dbs_txn: something must be created first */
+
+/* Opens the named databases and checks the schema record in one transaction.  With
+ * write == 0 it only looks, returning STORE_NEEDS_WRITE (writable stores) when a database
+ * or the schema record is missing; with write == 1 it creates what is missing. */
+static int open_dbs_txn(env_entry *e, int write, mem0_err *err)
 {
     static const char *names[] = {"meta",     "records", "by_scope", "by_hash",
                                   "by_expiry", "history", "entities", "trash",
@@ -97,18 +101,18 @@ static int open_dbs(env_entry *e, mem0_err *err)
                         &e->dbs.by_expiry, &e->dbs.history,  &e->dbs.entities, &e->dbs.trash,
                         &e->dbs.postings,  &e->dbs.docs,     &e->dbs.vectors};
     MDB_txn *txn = NULL;
-    int rc = mdb_txn_begin(e->env, NULL, e->read_only ? MDB_RDONLY : 0, &txn);
+    int rc = mdb_txn_begin(e->env, NULL, write ? 0 : MDB_RDONLY, &txn);
     /* Other processes may grow the map between our open and this first transaction. */
     for (int i = 0; i < 16 && rc == MDB_MAP_RESIZED && mdb_env_set_mapsize(e->env, 0) == 0; i++)
-        rc = mdb_txn_begin(e->env, NULL, e->read_only ? MDB_RDONLY : 0, &txn);
+        rc = mdb_txn_begin(e->env, NULL, write ? 0 : MDB_RDONLY, &txn);
     if (rc)
         return store_fail(err, rc, "mdb_txn_begin");
     int ret = 0;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         /* postings holds fixed-size sorted duplicates (see lexical.h). */
         unsigned flags = slots[i] == &e->dbs.postings ? MDB_DUPSORT | MDB_DUPFIXED : 0;
-        rc = mdb_dbi_open(txn, names[i], flags | (e->read_only ? 0 : MDB_CREATE), slots[i]);
-        if (rc == MDB_INCOMPATIBLE && flags && !e->read_only) {
+        rc = mdb_dbi_open(txn, names[i], flags | (write ? MDB_CREATE : 0), slots[i]);
+        if (rc == MDB_INCOMPATIBLE && flags && write) {
             /* Created without them by an older build; it only holds derived data, which
              * the lexical index rebuilds when it finds its version missing. */
             MDB_dbi old;
@@ -117,6 +121,10 @@ static int open_dbs(env_entry *e, mem0_err *err)
                 rc = mdb_drop(txn, old, 1);
             if (rc == 0)
                 rc = mdb_dbi_open(txn, names[i], flags | MDB_CREATE, slots[i]);
+        }
+        if ((rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) && !write && !e->read_only) {
+            ret = STORE_NEEDS_WRITE;
+            goto out;
         }
         if (rc == MDB_NOTFOUND && e->read_only) {
             ret = err_set(err, MEM0_EIO, "the store in %s is empty or was never created",
@@ -130,10 +138,13 @@ static int open_dbs(env_entry *e, mem0_err *err)
     }
     char buf[32];
     const char *schema = meta_get(txn, e->dbs.meta, "schema_version", buf, sizeof buf);
-    if (!schema && !e->read_only) {
+    if (!schema && write) {
         if ((ret = meta_put(txn, e->dbs.meta, "schema_version", STORE_SCHEMA_VERSION, err)) ||
             (ret = meta_put(txn, e->dbs.meta, "read_compat", STORE_READ_COMPAT, err)))
             goto out;
+    } else if (!schema && !e->read_only) {
+        ret = STORE_NEEDS_WRITE;
+        goto out;
     } else if (schema) {
         long version = strtol(schema, NULL, 10);
         const char *compat = meta_get(txn, e->dbs.meta, "read_compat", buf, sizeof buf);
@@ -155,6 +166,17 @@ out:
     if (txn)
         mdb_txn_abort(txn);
     return ret;
+}
+
+/* Opens the named databases.  An existing store needs only a read transaction, so opening
+ * never waits on another process's writer (the server must answer initialize at once);
+ * only a new or older store takes the write lock to create what is missing. */
+static int open_dbs(env_entry *e, mem0_err *err)
+{
+    int rc = open_dbs_txn(e, 0, err);
+    if (rc == STORE_NEEDS_WRITE)
+        rc = open_dbs_txn(e, 1, err);
+    return rc;
 }
 
 /* Data files are the user's private memory: 0600 whatever the umask or an old install did. */

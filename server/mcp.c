@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,6 +54,9 @@ typedef struct server {
     size_t max_line;
     int out_fd;     /* the protocol channel: the original stdout */
     int out_broken; /* stdout is gone: stop reading */
+    pthread_t sweeper;
+    int sweeper_started;
+    atomic_int sweeper_done;
 } server;
 
 /* The text of a request id as it will be echoed ("null" when unknown). */
@@ -576,6 +581,17 @@ static void serve_loop(server *srv)
     free(lb.buf);
 }
 
+static void *run_sweep(void *arg)
+{
+    server *srv = arg;
+    mem0_sweep_stats st = {0};
+    mem0_err err = {0};
+    if (mem0_sweep(srv->store, 50, &st, &err) != 0)
+        fprintf(stderr, PROGRAM ": expiry sweep failed: %s\n", err.msg);
+    atomic_store(&srv->sweeper_done, 1);
+    return NULL;
+}
+
 static void open_store(server *srv)
 {
     mem0_options opt = {0};
@@ -589,10 +605,10 @@ static void open_store(server *srv)
         fprintf(stderr, PROGRAM ": cannot open the memory store: %s\n", srv->open_error);
         settings_home(srv->home, sizeof srv->home);
     } else {
-        mem0_sweep_stats st = {0};
         snprintf(srv->home, sizeof srv->home, "%s", mem0_home(srv->store));
-        if (mem0_sweep(srv->store, 50, &st, &err) != 0)
-            fprintf(stderr, PROGRAM ": expiry sweep failed: %s\n", err.msg);
+        /* The sweep writes, and another process may hold the write lock for a while:
+         * run it beside the protocol loop so initialize is answered at once. */
+        srv->sweeper_started = pthread_create(&srv->sweeper, NULL, run_sweep, srv) == 0;
     }
     if (log_enabled())
         log_event(srv->home, PROGRAM, "start", time_mono_ms() - t0, rc ? "error" : "ok", "%s",
@@ -636,7 +652,11 @@ int mcp_serve(void)
                   stop_requested   ? "signal"
                   : srv.out_broken ? "stdout closed"
                                    : "eof");
-    if (srv.store) mem0_close(srv.store);
+    /* A sweep still waiting for another process's write lock holds no transaction yet:
+     * leave it and the store to the process exit rather than wait for that lock. */
+    int sweeping = srv.sweeper_started && !atomic_load(&srv.sweeper_done);
+    if (srv.sweeper_started && !sweeping) pthread_join(srv.sweeper, NULL);
+    if (srv.store && !sweeping) mem0_close(srv.store);
     free(srv.instructions);
     for (int i = 0; i < 2; i++)
         if (signal_pipe[i] >= 0) close(signal_pipe[i]);
