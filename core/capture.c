@@ -1,5 +1,6 @@
 /* capture.c: snapshots stored by hooks, metadata on the agent's writes (see capture.h). */
 #include "capture.h"
+#include "transcript.h"
 #include "memory.h"
 #include "optout.h"
 #include "record.h"
@@ -86,13 +87,28 @@ static int blank(const char *s)
     return *s == '\0';
 }
 
+static int capture_compact_clean(mem0 *m, const capture_ctx *c, const char *summary,
+                                 const char *source, int *stored, char *id, mem0_err *err);
+
 int capture_compact(mem0 *m, const capture_ctx *c, const char *summary, const char *source,
                     int *stored, char *id_out, mem0_err *err)
 {
     char id[UUID_STR_LEN + 1] = "";
-    session *s = NULL;
     *stored = 0;
     if (id_out) id_out[0] = '\0';
+    /* PostCompact and the transcript carry the summary in different wrappings. */
+    char *clean = summary ? transcript_summary_text(summary) : NULL;
+    if (summary && !clean) return err_set(err, MEM0_ENOMEM, "out of memory");
+    int rc = capture_compact_clean(m, c, clean, source, stored, id, err);
+    free(clean);
+    if (id_out) snprintf(id_out, UUID_STR_LEN + 1, "%s", id);
+    return rc;
+}
+
+static int capture_compact_clean(mem0 *m, const capture_ctx *c, const char *summary,
+                                 const char *source, int *stored, char *id, mem0_err *err)
+{
+    session *s = NULL;
     if (blank(summary)) return 0;
     if (!c->session_id || !*c->session_id) return err_set(err, MEM0_EINVAL, "no session id");
     /* Held from the check to the mark, so two paths cannot both store. */
@@ -111,7 +127,6 @@ int capture_compact(mem0 *m, const capture_ctx *c, const char *summary, const ch
     cJSON_Delete(md);
     if (rc) goto out;
     *stored = 1;
-    if (id_out) snprintf(id_out, UUID_STR_LEN + 1, "%s", id);
     if ((rc = session_open(c->home, c->session_id, &s, err)) == 0) {
         session_compact_mark(s, summary, id);
         rc = session_save(s, err);

@@ -532,3 +532,37 @@ int transcript_activity_since(const char *path, int64_t since, transcript_activi
     free(t.buf);
     return 0;
 }
+
+/* Returns a trimmed malloc'd copy of s[0..n). */
+static char *trimmed_dup(const char *s, size_t n)
+{
+    while (n && isspace((unsigned char)*s))
+        s++, n--;
+    while (n && isspace((unsigned char)s[n - 1]))
+        n--;
+    return clip_dup(s, n);
+}
+
+char *transcript_summary_text(const char *raw)
+{
+    char *text = transcript_unwrap_summary(raw);
+    if (!text) return NULL;
+    const char *open = strstr(text, "<summary>"), *close = NULL;
+    if (open) close = strstr(open, "</summary>");
+    char *out;
+    if (open && close) {
+        open += strlen("<summary>");
+        out = trimmed_dup(open, (size_t)(close - open));
+    } else {
+        const char *s = text;
+        /* Without tags: drop an analysis block, then Claude Code's "Summary:" heading. */
+        const char *end_analysis = strstr(s, "</analysis>");
+        if (!strncmp(s, "<analysis>", 10) && end_analysis) s = end_analysis + strlen("</analysis>");
+        while (isspace((unsigned char)*s))
+            s++;
+        if (!strncmp(s, "Summary:", 8)) s += 8;
+        out = trimmed_dup(s, strlen(s));
+    }
+    free(text);
+    return out;
+}

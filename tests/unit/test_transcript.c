@@ -347,6 +347,30 @@ static void test_activity_fixture(void **state)
     assert_int_equal(b.end, a.end);
 }
 
+/* PostCompact's raw reply, the transcript's wrapped copy and the "Summary:" rendering all
+ * give the same stored text, so both capture paths agree. */
+static void test_summary_text_same_from_every_form(void **state)
+{
+    (void)state;
+    const char *want = "Key decisions: base delay 100 ms.\nCurrent state: written.";
+    const char *forms[] = {
+        "<analysis>\nthinking\n</analysis>\n\n<summary>\nKey decisions: base delay 100 ms."
+        "\nCurrent state: written.\n</summary>",
+        "This session is being continued from a previous conversation that ran out of "
+        "context. The summary below covers the earlier portion of the conversation.\n\n"
+        "Summary:\nKey decisions: base delay 100 ms.\nCurrent state: written.\n\n"
+        "If you need specific details from before compaction, read the transcript.",
+        "Summary:\nKey decisions: base delay 100 ms.\nCurrent state: written.",
+        "  Key decisions: base delay 100 ms.\nCurrent state: written.\n",
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        char *got = transcript_summary_text(forms[i]);
+        assert_non_null(got);
+        assert_string_equal(got, want);
+        free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -355,6 +379,7 @@ int main(void)
         cmocka_unit_test_teardown(test_summary_newest_wins_and_blocks_join, free_kept),
         cmocka_unit_test_teardown(test_summary_capped, free_kept),
         cmocka_unit_test_teardown(test_unwrap, free_kept),
+        cmocka_unit_test(test_summary_text_same_from_every_form),
         cmocka_unit_test_teardown(test_snapshot_from_fixture, free_kept),
         cmocka_unit_test_teardown(test_snapshot_filters_and_limits, free_kept),
         cmocka_unit_test_teardown(test_snapshot_nothing_worth, free_kept),
