@@ -38,7 +38,7 @@ UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/tools/*.c)))
 
 .PHONY: objects all lib test asan asan-unit asan-protocol asan-hooks asan-guard unit protocol \
-        integration hooks guard sdk valgrind lint \
+        integration hooks guard sdk e2e valgrind lint \
         coverage bench install clean format
 # Every object is named here, so none is "intermediate": make neither deletes objects after
 # a run nor skips building one that is missing.
@@ -89,6 +89,9 @@ hooks: all $(TOOL_BINS)
 guard: $(BUILD)/bin/mem0-guard
 	@node tests/guard/run.mjs --bin $(abspath $(BUILD)/bin/mem0-guard) tests/guard/cases
 
+e2e: all $(BUILD)/tests/hold_writer
+	@BINDIR=$(abspath $(BUILD)/bin) TOOLS=$(abspath $(BUILD)/tests) scripts/run-e2e.sh
+
 sdk: $(SERVER_BIN)
 	@BIN=$(abspath $(SERVER_BIN)) scripts/run-sdk.sh
 
@@ -133,6 +136,7 @@ test:
 
 bench: $(SERVER_BIN) $(TOOL_BINS)
 	BUILD=$(BUILD) scripts/bench-latency.sh
+	scripts/bench-hooks.sh
 
 install: $(SERVER_BIN) $(HOOK_BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
