@@ -29,6 +29,11 @@ const settings_key settings_keys[] = {
     {"confidence_threshold", "number 0..1", "0.3",
      "Minimum search score for a memory that a hook adds to the context."},
     {"debug", "boolean", "false", "Same as MEM0_DEBUG=1: log one line per event to hooks.log."},
+    {"embedder", "string", "\"none\"",
+     "Vectors for search besides the lexical index: \"none\", \"hash\" (model-free), "
+     "\"static:NAME\" (a model installed with `mem0-mcp model install NAME`, or a folder path) "
+     "or \"openai\" (an OpenAI-compatible server, see MEM0_EMBED_URL).  MEM0_EMBEDDER "
+     "overrides it.  After a change run `mem0-mcp reindex`."},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -43,12 +48,13 @@ void settings_defaults(mem0_settings *s)
     s->expired_grace_days = 30;
     s->confidence_threshold = 0.3;
     s->debug = 0;
+    s->embedder[0] = '\0';
 }
 
 /* Where a key's value goes and what it accepts. */
 typedef struct key_slot {
     const char *name;
-    enum { K_BOOL, K_INT, K_REAL } type;
+    enum { K_BOOL, K_INT, K_REAL, K_STR } type;
     size_t offset;
     double min, max;
 } key_slot;
@@ -63,6 +69,9 @@ static const key_slot slots[] = {
     {"expired_grace_days", K_INT, offsetof(mem0_settings, expired_grace_days), 1, 36500},
     {"confidence_threshold", K_REAL, offsetof(mem0_settings, confidence_threshold), 0, 1},
     {"debug", K_BOOL, offsetof(mem0_settings, debug), 0, 1},
+    /* K_STR: min is unused, max is the field's size */
+    {"embedder", K_STR, offsetof(mem0_settings, embedder), 0,
+     sizeof(((mem0_settings *)0)->embedder)},
 };
 
 /* Starts the next warning of the list. */
@@ -113,6 +122,17 @@ static void apply(mem0_settings *s, const cJSON *item, strbuf *w)
             return;
         }
         *(double *)(void *)field = v;
+        return;
+    }
+    case K_STR: {
+        size_t cap = (size_t)k->max;
+        if (!cJSON_IsString(item) || strlen(item->valuestring) >= cap) {
+            warn_sep(w);
+            sb_addf(w, "\"%s\" must be a string shorter than %zu bytes (default kept)", k->name,
+                    cap);
+            return;
+        }
+        memcpy(field, item->valuestring, strlen(item->valuestring) + 1);
         return;
     }
     }

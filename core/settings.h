@@ -12,21 +12,22 @@
 #include "mem0.h"
 
 typedef struct mem0_settings {
-    int auto_save;              /* hooks capture session snapshots */
-    int auto_search;            /* hooks inject relevant memories */
-    int search_limit;           /* default top_k for hook searches */
-    int retention_session_days; /* expiry of session_state / compact_summary snapshots */
-    int redact_secrets;         /* replace secrets with placeholders before storage */
-    int trash_days;             /* how long deleted memories can be restored */
-    int expired_grace_days;     /* how long expired memories are kept (hidden) */
+    int auto_save;               /* hooks capture session snapshots */
+    int auto_search;             /* hooks inject relevant memories */
+    int search_limit;            /* default top_k for hook searches */
+    int retention_session_days;  /* expiry of session_state / compact_summary snapshots */
+    int redact_secrets;          /* replace secrets with placeholders before storage */
+    int trash_days;              /* how long deleted memories can be restored */
+    int expired_grace_days;      /* how long expired memories are kept (hidden) */
     double confidence_threshold; /* minimum score for hook-injected memories */
-    int debug;                  /* same as MEM0_DEBUG=1 */
+    int debug;                   /* same as MEM0_DEBUG=1 */
+    char embedder[256];          /* embedder spec (embed.h); "" means none; $MEM0_EMBEDDER wins */
 } mem0_settings;
 
 typedef struct settings_key {
     const char *name, *type, *default_value, *meaning;
 } settings_key;
-extern const settings_key settings_keys[];   /* ends with a {NULL} entry */
+extern const settings_key settings_keys[]; /* ends with a {NULL} entry */
 
 void settings_defaults(mem0_settings *s);
 /* Loads home/settings.json over the defaults.  *warnings (may be NULL) gets a malloc'd

@@ -77,7 +77,7 @@ static void test_keys_documented(void **state)
     static const char *const expected[] = {
         "auto_save",      "auto_search", "search_limit",       "retention_session_days",
         "redact_secrets", "trash_days",  "expired_grace_days", "confidence_threshold",
-        "debug"};
+        "debug",          "embedder"};
     size_t count = 0;
     for (const settings_key *k = settings_keys; k->name; k++, count++) {
         assert_non_null(k->type);
@@ -115,7 +115,8 @@ static void test_values_loaded(void **state)
                                            "\"search_limit\": 25, \"retention_session_days\": 7,"
                                            "\"redact_secrets\": false, \"trash_days\": 1, "
                                            "\"expired_grace_days\": 36500, "
-                                           "\"confidence_threshold\": 0.75, \"debug\": true}");
+                                           "\"confidence_threshold\": 0.75, \"debug\": true,"
+                                           "\"embedder\": \"static:potion-base-8M\"}");
     mem0_settings s;
     char *warnings = NULL;
     assert_int_equal(settings_load(home, &s, &warnings, NULL), 0);
@@ -129,6 +130,7 @@ static void test_values_loaded(void **state)
     assert_int_equal(s.expired_grace_days, 36500);
     assert_true(s.confidence_threshold > 0.749 && s.confidence_threshold < 0.751);
     assert_int_equal(s.debug, 1);
+    assert_string_equal(s.embedder, "static:potion-base-8M");
 }
 
 static void test_bad_values_and_unknown_keys(void **state)
@@ -138,7 +140,7 @@ static void test_bad_values_and_unknown_keys(void **state)
                                         "\"retention_session_days\": 2.5, "
                                         "\"confidence_threshold\": 1.5, \"auto_save\": \"no\", "
                                         "\"redact_secrets\": 0, \"colour\": \"blue\", "
-                                        "\"expired_grace_days\": 12}");
+                                        "\"expired_grace_days\": 12, \"embedder\": 42}");
     mem0_settings s;
     char *warnings = NULL;
     assert_int_equal(settings_load(home, &s, &warnings, NULL), 0);
@@ -150,7 +152,8 @@ static void test_bad_values_and_unknown_keys(void **state)
                            "confidence_threshold",
                            "auto_save",
                            "redact_secrets",
-                           "colour"};
+                           "colour",
+                           "embedder"};
     for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
         if (!strstr(warnings, named[i]))
             fail_msg("warnings do not name %s: %s", named[i], warnings);
