@@ -38,7 +38,7 @@ UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/tools/*.c)))
 
 .PHONY: objects all lib test asan asan-unit asan-protocol asan-hooks asan-guard unit protocol \
-        integration hooks guard sdk e2e valgrind lint \
+        integration hooks guard sdk e2e neon valgrind lint \
         coverage bench install clean format
 # Every object is named here, so none is "intermediate": make neither deletes objects after
 # a run nor skips building one that is missing.
@@ -91,6 +91,9 @@ guard: $(BUILD)/bin/mem0-guard
 
 e2e: all $(BUILD)/tests/hold_writer
 	@BINDIR=$(abspath $(BUILD)/bin) TOOLS=$(abspath $(BUILD)/tests) scripts/run-e2e.sh
+
+neon:
+	@NEON_REQUIRED=1 scripts/test-neon.sh
 
 sdk: $(SERVER_BIN)
 	@BIN=$(abspath $(SERVER_BIN)) scripts/run-sdk.sh

@@ -14,6 +14,7 @@
 #include "search.h"
 #include "timeutil.h"
 #include "util.h"
+#include "vindex.h"
 
 static const char *const scope_fields[4] = {"user_id", "agent_id", "app_id", "run_id"};
 
@@ -96,6 +97,10 @@ int mem0_open(const mem0_options *opt, mem0 **out, mem0_err *err)
         mem0_close(m);
         return rc;
     }
+    /* Vectors are an addition: an embedder that cannot open leaves search lexical
+     * (`mem0-mcp doctor` says why) rather than locking the user out of the store. */
+    mem0_err eerr;
+    if (embed_open(m->home, embed_spec(&m->settings), &m->emb, &eerr) != 0) m->emb = NULL;
     *out = m;
     return 0;
 }
@@ -103,6 +108,7 @@ int mem0_open(const mem0_options *opt, mem0 **out, mem0_err *err)
 void mem0_close(mem0 *m)
 {
     if (!m) return;
+    if (m->emb) embed_close(m->emb);
     store_close(m->st);
     free(m);
 }
@@ -227,9 +233,34 @@ static const char *actor_or(const char *actor)
 
 /* ---- Add ---------------------------------------------------------------------------- */
 
+float *memory_embed(mem0 *m, const char *const *texts, int n, int *dim)
+{
+    float *v = NULL;
+    mem0_err e;
+    if (!m->emb || n <= 0 || embed_batch(m->emb, texts, n, 0, &v, &e) != 0) return NULL;
+    *dim = embed_dim(m->emb);
+    return v;
+}
+
+int memory_put_vector(MDB_txn *txn, const store_dbs *db, const embedder *emb, const cJSON *rec,
+                      const float *vec, int dim, mem0_err *err)
+{
+    if (!vec || !emb) return 0;
+    int rc = embed_store_claim(txn, db, embed_id(emb), dim, err);
+    if (rc == MEM0_EINVAL) return 0;
+    if (rc) return rc;
+    uint8_t id[16];
+    const char *user = record_str(rec, "user_id");
+    if (uuid_parse(record_str(rec, "id"), id) != 0) return 0;
+    return vindex_put(txn, db, id, lexical_hash(user ? user : ""), vec, dim, err);
+}
+
 typedef struct add_ctx {
     cJSON **recs;
     size_t n;
+    const embedder *emb;
+    float *vecs; /* n * dim, or NULL */
+    int dim;
     int infer;
     const char *actor;
     cJSON *results; /* out */
@@ -261,7 +292,9 @@ static int add_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *err)
         }
         if ((rc = record_put(txn, db, rec, 1, err)) ||
             (rc = history_add(txn, db, rec, "ADD", NULL, record_str(rec, "memory"), c->actor, now,
-                              err)))
+                              err)) ||
+            (rc = memory_put_vector(txn, db, c->emb, rec, c->vecs ? c->vecs + i * (size_t)c->dim : NULL,
+                             c->dim, err)))
             return rc;
         cJSON *item = cJSON_CreateObject();
         cJSON_AddStringToObject(item, "id", record_str(rec, "id"));
@@ -308,7 +341,10 @@ int mem0_add(mem0 *m, const mem0_add_req *req, cJSON **result, mem0_err *err)
         if (!metadata) return err->code;
     }
     size_t cap = use_msgs ? (size_t)cJSON_GetArraySize(msgs) : 1;
-    add_ctx c = {calloc(cap, sizeof(cJSON *)), 0, req->infer, actor_or(req->actor), NULL, "", 0};
+    add_ctx c = {0};
+    c.recs = calloc(cap, sizeof(cJSON *));
+    c.infer = req->infer;
+    c.actor = actor_or(req->actor);
     if (!c.recs) {
         cJSON_Delete(metadata);
         return err_set(err, MEM0_ENOMEM, "out of memory");
@@ -344,6 +380,14 @@ int mem0_add(mem0 *m, const mem0_add_req *req, cJSON **result, mem0_err *err)
                      "Provide either `text` or `messages` so Mem0 knows what to store.");
         goto out;
     }
+    if (c.n && m->emb) { /* embed outside the write transaction: it may take a while */
+        const char **texts = malloc(c.n * sizeof *texts);
+        for (size_t i = 0; texts && i < c.n; i++)
+            texts[i] = record_str(c.recs[i], "memory");
+        if (texts) c.vecs = memory_embed(m, texts, (int)c.n, &c.dim);
+        c.emb = c.vecs ? m->emb : NULL;
+        free(texts);
+    }
     if (c.n && (rc = store_write(m->st, add_txn, &c, err))) goto out;
     cJSON *res = cJSON_CreateObject();
     cJSON_AddItemToObject(res, "results", c.results ? c.results : cJSON_CreateArray());
@@ -365,6 +409,7 @@ out:
     for (size_t i = 0; i < c.n; i++)
         cJSON_Delete(c.recs[i]);
     free(c.recs);
+    free(c.vecs);
     cJSON_Delete(c.results);
     cJSON_Delete(metadata);
     return rc;
@@ -513,8 +558,37 @@ static void collect_free(collect_ctx *c)
 
 typedef struct search_ctx {
     search_query q;
+    const embedder *emb; /* with qvec: the query's vector, dim floats */
+    float *qvec;
+    int dim;
+    search_vec_hit vhits[400];
     cJSON *items; /* out */
 } search_ctx;
+
+/* The memories nearest the query vector, within the pinned user's vectors when the filter
+ * pins one (the filter itself runs later on every candidate).  Leaves c->q.vec empty when
+ * the store holds no vectors of this embedder. */
+static void vector_candidates(MDB_txn *txn, const store_dbs *db, search_ctx *c)
+{
+    c->q.vec = NULL;
+    c->q.vec_n = 0;
+    mem0_err e;
+    if (!c->qvec || embed_store_check(txn, db, embed_id(c->emb), c->dim, &e) != 0) return;
+    const char *user = filter_pinned_user(c->q.f);
+    uint64_t tag = user ? lexical_hash(user) : 0;
+    int want = c->q.top_k * 4 > 60 ? c->q.top_k * 4 : 60, got = 0;
+    vindex_hit hits[400];
+    if (want > 400) want = 400;
+    vindex_query q = {c->qvec, c->dim, user ? &tag : NULL, user ? 1 : 0, NULL, NULL, want,
+                      VINDEX_AUTO, 0, NULL};
+    if (vindex_search(txn, db, &q, hits, &got, &e) != 0) return;
+    for (int i = 0; i < got; i++) {
+        memcpy(c->vhits[i].id, hits[i].id, 16);
+        c->vhits[i].sim = hits[i].score;
+    }
+    c->q.vec = c->vhits;
+    c->q.vec_n = (size_t)got;
+}
 
 static int search_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *err)
 {
@@ -522,6 +596,7 @@ static int search_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *e
     cJSON_Delete(c->items);
     c->items = cJSON_CreateArray();
     if (!c->items) return err_set(err, MEM0_ENOMEM, "out of memory");
+    vector_candidates(txn, db, c);
     return search_run(txn, db, &c->q, c->items, err);
 }
 
@@ -553,10 +628,16 @@ int mem0_search(mem0 *m, const mem0_search_req *req, cJSON **result, mem0_err *e
     c.q.now_us = time_now_us();
     c.q.project = m->project[0] ? m->project : NULL;
     c.q.params = &params;
-    /* Vector scores: when an embedder is configured (embed.h) and the vector index holds
-     * its vectors (vindex.h), the query's nearest memories go in c.q.vec / c.q.vec_n and
-     * are fused with the lexical and context scores (search.h). */
+    /* Vector scores: with an embedder configured (embed.h) and its vectors in the index
+     * (vindex.h), the query's nearest memories are fused with the lexical and context
+     * scores (search.h).  A failing embedder leaves the search lexical. */
+    mem0_err eerr;
+    if (m->emb && embed_text(m->emb, req->query, 0, &c.qvec, &eerr) == 0) {
+        c.emb = m->emb;
+        c.dim = embed_dim(m->emb);
+    }
     rc = store_read(m->st, search_txn, &c, err);
+    free(c.qvec);
     filter_free(f);
     if (rc) {
         cJSON_Delete(c.items);
@@ -614,6 +695,9 @@ typedef struct update_ctx {
     const cJSON *metadata;  /* cleaned, or NULL to keep */
     const char *expiration; /* NULL keep, "" clear */
     const char *actor;
+    const embedder *emb;    /* with vec: the new text's vector */
+    const float *vec;
+    int dim;
     cJSON *rec; /* out */
 } update_ctx;
 
@@ -654,7 +738,8 @@ static int update_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *e
     set_field(rec, "updated_at", cJSON_CreateString(when));
     if ((rc = record_remove(txn, db, old, 0, err)) || (rc = record_put(txn, db, rec, 0, err)) ||
         (rc = history_add(txn, db, rec, "UPDATE", record_str(old, "memory"),
-                          record_str(rec, "memory"), c->actor, now, err))) {
+                          record_str(rec, "memory"), c->actor, now, err)) ||
+        (rc = memory_put_vector(txn, db, c->emb, rec, c->vec, c->dim, err))) {
         cJSON_Delete(old);
         cJSON_Delete(rec);
         return rc;
@@ -667,7 +752,9 @@ static int update_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *e
 int mem0_update(mem0 *m, const mem0_update_req *req, cJSON **memory, mem0_err *err)
 {
     *memory = NULL;
-    update_ctx c = {{0}, NULL, NULL, req->expiration_date, actor_or(req->actor), NULL};
+    update_ctx c = {0};
+    c.expiration = req->expiration_date;
+    c.actor = actor_or(req->actor);
     int rc = parse_id(req->memory_id, c.id, err);
     if (rc || (rc = check_expiration(req->expiration_date, err))) return rc;
     char *text = NULL;
@@ -688,7 +775,15 @@ int mem0_update(mem0 *m, const mem0_update_req *req, cJSON **memory, mem0_err *e
         }
         c.metadata = metadata;
     }
+    float *vec = NULL;
+    if (c.text && m->emb) { /* a new text needs a new vector; metadata alone keeps it */
+        const char *texts[1] = {c.text};
+        vec = memory_embed(m, texts, 1, &c.dim);
+        c.vec = vec;
+        c.emb = vec ? m->emb : NULL;
+    }
     rc = store_write(m->st, update_txn, &c, err);
+    free(vec);
     free(text);
     cJSON_Delete(metadata);
     if (rc) {

@@ -8,6 +8,7 @@
 #include "lexical.h"
 #include "timeutil.h"
 #include "util.h"
+#include "vindex.h"
 
 static const char entity_kinds[4] = {'u', 'a', 'p', 'r'};
 static const char *const entity_fields[4] = {"user_id", "agent_id", "app_id", "run_id"};
@@ -247,6 +248,8 @@ int record_remove(MDB_txn *txn, const store_dbs *db, const cJSON *rec, int is_go
         (rc = del_key(txn, db->records, id, 16, "mdb_del(records)", err)))
         return rc;
     if ((rc = for_each_index_key(txn, db, rec, del_key, err))) return rc;
+    /* An update re-puts the record and keeps its vector unless the text changed. */
+    if (is_gone && (rc = vindex_delete(txn, db, id, err))) return rc;
     return is_gone ? entities_bump(txn, db, rec, -1, err) : 0;
 }
 

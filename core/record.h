@@ -43,7 +43,8 @@ int record_load(MDB_txn *txn, const store_dbs *db, const uint8_t id[16], cJSON *
 /* Writes rec and all its index entries; bumps entity counts when `is_new`.
  * To change an existing record call record_remove(old, 0) then record_put(new, 0). */
 int record_put(MDB_txn *txn, const store_dbs *db, const cJSON *rec, int is_new, mem0_err *err);
-/* Deletes rec's record and index entries; drops entity counts when `is_gone`. */
+/* Deletes rec's record and index entries; when `is_gone` (deleted, not being rewritten)
+ * also its vector and its share of the entity counts. */
 int record_remove(MDB_txn *txn, const store_dbs *db, const cJSON *rec, int is_gone,
                   mem0_err *err);
 /* Finds a live record in the same scope with the same content hash; copies its id into

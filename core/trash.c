@@ -317,6 +317,19 @@ typedef struct restore_ctx {
     cJSON *rec; /* out */
 } restore_ctx;
 
+typedef struct vector_ctx {
+    const embedder *emb;
+    const cJSON *rec;
+    const float *vec;
+    int dim;
+} vector_ctx;
+
+static int vector_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *err)
+{
+    vector_ctx *c = vctx;
+    return memory_put_vector(txn, db, c->emb, c->rec, c->vec, c->dim, err);
+}
+
 static int restore_txn(MDB_txn *txn, const store_dbs *db, void *vctx, mem0_err *err)
 {
     restore_ctx *c = vctx;
@@ -368,6 +381,16 @@ int mem0_restore(mem0 *m, const char *memory_id, const char *actor, cJSON **memo
     if (rc) {
         cJSON_Delete(c.rec);
         return rc;
+    }
+    /* Its vector left with it; embed it again (lexical search works meanwhile). */
+    const char *text = record_str(c.rec, "memory");
+    vector_ctx v = {m->emb, c.rec, NULL, 0};
+    float *vec = text && m->emb ? memory_embed(m, &text, 1, &v.dim) : NULL;
+    if (vec) {
+        v.vec = vec;
+        mem0_err verr;
+        store_write(m->st, vector_txn, &v, &verr);
+        free(vec);
     }
     *memory = c.rec;
     return 0;

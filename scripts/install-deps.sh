@@ -38,6 +38,9 @@ TEST_PKGS=(
     "npm|test clients"
     "git|project detection tests"
     "ca-certificates|npm over TLS"
+    "gcc-aarch64-linux-gnu|NEON kernel test (cross compiler)"
+    "libc6-dev-arm64-cross|NEON kernel test (cross C library)"
+    "qemu-user|NEON kernel test (runs the aarch64 build)"
 )
 
 usage() {
@@ -55,6 +58,7 @@ naming exactly what it installs and why, or that nothing is missing.
 Build: gcc make libc6-dev pkg-config libcjson-dev liblmdb-dev libxxhash-dev
        libsodium-dev libcurl4-openssl-dev libstemmer-dev libutf8proc-dev
 Test:  libcmocka-dev valgrind cppcheck nodejs npm git ca-certificates
+       gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user (the NEON kernel test)
        (optional, for `make coverage`: gcovr)
 
 Runs apt-get as root, or through sudo when not root.

@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
-steps=(all unit protocol integration hooks guard sdk e2e lint asan asan-unit asan-protocol asan-hooks
+steps=(all unit protocol integration hooks guard sdk e2e neon lint asan asan-unit asan-protocol asan-hooks
        asan-guard valgrind)
 [ -n "${TEST_STEPS:-}" ] && read -r -a steps <<<"$TEST_STEPS"
 passed=0 failed=0 failures=()

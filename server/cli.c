@@ -19,10 +19,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "claudemem.h"
 #include "doctor.h"
+#include "embed.h"
 #include "identity.h"
 #include "mcp.h"
 #include "mem0.h"
+#include "model.h"
+#include "reindex.h"
+#include "settings.h"
 #include "timeutil.h"
 #include "transfer.h"
 #include "util.h"
@@ -953,8 +958,82 @@ static void draw_progress(void *ctx, long done, long total)
     progress_drawn = 1;
 }
 
+/* import --claude-memory / --claude-md: Claude Code's own file memory (core/claudemem.h). */
+static int import_claude(cli *c, const args *a)
+{
+    claudemem_list facts = {0};
+    mem0_err err = {0};
+    int rc = 0;
+    if (flag(a, "claude-memory"))
+        rc = claudemem_scan(opt(a, "claude-dir"), &facts, &err);
+    const char *md = opt(a, "claude-md");
+    if (!rc && md) {
+        char project[IDENTITY_MAX];
+        const char *app = opt(a, "project");
+        if (!app && identity_project_id(NULL, project, sizeof project) == 0) app = project;
+        rc = claudemem_scan_file(md, "convention", "claude-md", app, &facts, &err);
+    }
+    if (rc) {
+        claudemem_free(&facts);
+        return fail("import", rc, &err);
+    }
+    if (flag(a, "list")) { /* show the numbered facts so a user (or the skill) can pick */
+        for (size_t i = 0; i < facts.n; i++) {
+            if (c->json) {
+                cJSON *j = cJSON_CreateObject();
+                cJSON_AddNumberToObject(j, "n", (double)(i + 1));
+                cJSON_AddStringToObject(j, "text", facts.v[i].text);
+                cJSON_AddStringToObject(j, "type", facts.v[i].type);
+                cJSON_AddStringToObject(j, "file", facts.v[i].file);
+                if (facts.v[i].project)
+                    cJSON_AddStringToObject(j, "app_id", facts.v[i].project);
+                print_json(j);
+                cJSON_Delete(j);
+            } else {
+                printf("%3zu  [%s] %s\n", i + 1, facts.v[i].type, facts.v[i].text);
+            }
+        }
+        claudemem_free(&facts);
+        return 0;
+    }
+    int pick[1024];
+    size_t npick = 0;
+    const char *p = opt(a, "pick");
+    while (p && *p && npick < sizeof pick / sizeof *pick) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 1 || (*end && *end != ',')) {
+            claudemem_free(&facts);
+            err_set(&err, MEM0_EINVAL, "--pick takes numbers from --list, like 1,3,4");
+            return fail("import", MEM0_EINVAL, &err);
+        }
+        pick[npick++] = (int)v;
+        p = *end ? end + 1 : end;
+    }
+    cJSON *res = NULL;
+    rc = claudemem_import(c->m, &facts, opt(a, "pick") ? pick : NULL, npick, "cli", &res, &err);
+    claudemem_free(&facts);
+    if (rc) return fail("import", rc, &err);
+    if (c->json) {
+        print_json(res);
+    } else {
+        int added = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "results"));
+        int skipped = (int)cJSON_GetObjectItemCaseSensitive(res, "skipped")->valuedouble;
+        printf("imported %d fact%s from Claude Code's file memory (%d already present)\n", added,
+               added == 1 ? "" : "s", skipped);
+    }
+    cJSON_Delete(res);
+    return 0;
+}
+
 static int cmd_import(cli *c, const args *a)
 {
+    if (flag(a, "claude-memory") || opt(a, "claude-md")) return import_claude(c, a);
+    if (a->npos != 1) {
+        mem0_err err;
+        err_set(&err, MEM0_EINVAL, "give a FILE (or -), or --claude-memory / --claude-md FILE");
+        return fail("import", MEM0_EINVAL, &err);
+    }
     const char *path = a->pos[0];
     FILE *in = stdin;
     if (strcmp(path, "-") != 0 && !(in = fopen(path, "r"))) {
@@ -1100,6 +1179,203 @@ static int cmd_sweep(cli *c, const args *a)
     return 0;
 }
 
+/* ---- Models and reindex ------------------------------------------------------------- */
+
+/* "12.3 MB" */
+static void human_bytes(long long n, char *out, size_t size)
+{
+    if (n >= 1000LL * 1000)
+        snprintf(out, size, "%.1f MB", (double)n / 1e6);
+    else if (n >= 1000)
+        snprintf(out, size, "%.1f kB", (double)n / 1e3);
+    else
+        snprintf(out, size, "%lld B", n);
+}
+
+/* A bar of 30 cells for done/total. */
+static void bar(char out[31], long long done, long long total)
+{
+    int fill = total > 0 ? (int)(done * 30 / total) : 0;
+    if (fill > 30) fill = 30;
+    memset(out, '#', (size_t)fill);
+    memset(out + fill, '.', (size_t)(30 - fill));
+    out[30] = '\0';
+}
+
+/* Download progress on stderr (a terminal), redrawn at most every 100 ms. */
+static void draw_download(void *ctx, const char *file, long long done, long long total)
+{
+    static double last;
+    (void)ctx;
+    double now = time_mono_ms();
+    if (now - last < 100 && done != total) return;
+    last = now;
+    char b[31], d[32], t[32];
+    bar(b, done, total);
+    human_bytes(done, d, sizeof d);
+    human_bytes(total, t, sizeof t);
+    if (total > 0)
+        fprintf(stderr, "\r%-18s [%s] %s / %s   ", file, b, d, t);
+    else
+        fprintf(stderr, "\r%-18s %s   ", file, d);
+    progress_drawn = 1;
+}
+
+static int model_install_cmd(cli *c, const args *a)
+{
+    if (a->npos != 2)
+        return usage_error("model", "missing model; usage: " PROG " ",
+                           "model install NAME|URL [--sha256 HEX --tokenizer-sha256 HEX]");
+    model_install_req req = {0};
+    req.source = a->pos[1];
+    req.name = opt(a, "name");
+    req.sha256 = opt(a, "sha256");
+    req.tokenizer_sha256 = opt(a, "tokenizer-sha256");
+    req.force = flag(a, "force");
+    if (isatty(STDERR_FILENO) && !c->json) req.progress = draw_download;
+    char name[MODEL_NAME_MAX + 1] = "";
+    mem0_err err = {0};
+    progress_drawn = 0;
+    int rc = model_install(c->home, &req, name, sizeof name, &err);
+    if (progress_drawn) fputc('\n', stderr);
+    if (rc) return fail("model install", rc, &err);
+    char dir[PATH_MAX];
+    model_dir(c->home, name, dir, sizeof dir, NULL);
+    if (c->json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "installed", name);
+        cJSON_AddStringToObject(j, "path", dir);
+        char spec[MODEL_NAME_MAX + 8];
+        snprintf(spec, sizeof spec, "static:%s", name);
+        cJSON_AddStringToObject(j, "embedder", spec);
+        int ret = print_json(j);
+        cJSON_Delete(j);
+        return ret;
+    }
+    printf("installed %s in %s (checksums verified)\n"
+           "To use it: set \"embedder\": \"static:%s\" in settings.json (or "
+           "MEM0_EMBEDDER=static:%s),\nthen run `" PROG " reindex`.\n",
+           name, dir, name, name);
+    return 0;
+}
+
+static int model_list_cmd(cli *c)
+{
+    cJSON *res = NULL;
+    mem0_err err = {0};
+    int rc = model_list(c->home, &res, &err);
+    if (rc) return fail("model list", rc, &err);
+    if (c->json) {
+        rc = print_json(res);
+        cJSON_Delete(res);
+        return rc;
+    }
+    const cJSON *m, *inst = cJSON_GetObjectItemCaseSensitive(res, "installed");
+    char home[PATH_MAX];
+    settings_home(home, sizeof home); /* --home was put in MEM0_HOME */
+    printf("Installed (in %s/models):\n", home);
+    if (cJSON_GetArraySize(inst) == 0) printf("  none\n");
+    cJSON_ArrayForEach(m, inst)
+    {
+        char size[32];
+        const cJSON *dim = cJSON_GetObjectItemCaseSensitive(m, "dim");
+        const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(m, "bytes");
+        human_bytes(cJSON_IsNumber(bytes) ? (long long)bytes->valuedouble : 0, size, sizeof size);
+        printf("  %-26s %4d dims  %9s  %s\n", jstr(m, "name") ? jstr(m, "name") : "?",
+               cJSON_IsNumber(dim) ? dim->valueint : 0, size,
+               jstr(m, "source") ? jstr(m, "source") : "");
+    }
+    printf("Known (`" PROG " model install NAME`):\n");
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(res, "catalogue"))
+    {
+        printf("  %-26s %s%s\n", jstr(m, "name") ? jstr(m, "name") : "?",
+               jstr(m, "description") ? jstr(m, "description") : "",
+               cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "installed")) ? " [installed]"
+                                                                              : "");
+    }
+    printf("Use one with \"embedder\": \"static:NAME\" in settings.json (or MEM0_EMBEDDER), "
+           "then `" PROG " reindex`.\n");
+    cJSON_Delete(res);
+    return 0;
+}
+
+static int cmd_model(cli *c, const args *a)
+{
+    if (strcmp(a->pos[0], "install") == 0) return model_install_cmd(c, a);
+    if (strcmp(a->pos[0], "list") == 0) {
+        if (a->npos > 1) return usage_error("model", "list takes no argument", NULL);
+        return model_list_cmd(c);
+    }
+    return usage_error("model", "unknown subcommand (install or list): ", a->pos[0]);
+}
+
+static void draw_reindex(void *ctx, long done, long total)
+{
+    (void)ctx;
+    char b[31];
+    bar(b, done, total);
+    fprintf(stderr, "\rembedding [%s] %ld/%ld", b, done, total);
+    progress_drawn = 1;
+}
+
+static int cmd_reindex(cli *c, const args *a)
+{
+    long batch = REINDEX_DEFAULT_BATCH;
+    int ret;
+    if (opt(a, "batch") && (ret = parse_int(c, "batch", opt(a, "batch"), 1, 4096, &batch)))
+        return ret;
+    mem0_settings s;
+    mem0_err err = {0};
+    char *warnings = NULL;
+    int rc = settings_load(mem0_home(c->m), &s, &warnings, &err);
+    free(warnings);
+    if (rc) return fail("reindex", rc, &err);
+    const char *spec = embed_spec(&s);
+    embedder *e = NULL;
+    if ((rc = embed_open(mem0_home(c->m), spec, &e, &err))) return fail("reindex", rc, &err);
+    reindex_opts o = {(int)batch, NULL, NULL, 0};
+    if (isatty(STDERR_FILENO) && !c->json) {
+        o.progress = draw_reindex;
+        if (e)
+            fprintf(stderr, "re-embedding with %s; safe to interrupt: run it again to resume\n",
+                    embed_describe(e));
+    }
+    reindex_stats st;
+    progress_drawn = 0;
+    rc = reindex_run(c->m, e, &o, &st, &err);
+    if (progress_drawn) fputc('\n', stderr);
+    if (rc) {
+        embed_close(e);
+        if (st.embedded || st.resumed)
+            fprintf(stderr,
+                    PROG ": reindex: stopped after %ld of %ld memories; run it again "
+                         "to resume\n",
+                    st.embedded + st.resumed, st.total);
+        return fail("reindex", rc, &err);
+    }
+    if (c->json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "embedder", e ? embed_id(e) : "none");
+        cJSON_AddNumberToObject(j, "dim", embed_dim(e));
+        cJSON_AddNumberToObject(j, "total", (double)st.total);
+        cJSON_AddNumberToObject(j, "embedded", (double)st.embedded);
+        cJSON_AddNumberToObject(j, "resumed", (double)st.resumed);
+        cJSON_AddBoolToObject(j, "complete", st.complete);
+        ret = print_json(j);
+        cJSON_Delete(j);
+    } else if (!e) {
+        printf("no embedder configured (\"embedder\" in settings.json, or MEM0_EMBEDDER): "
+               "removed every vector; search is lexical only\n");
+    } else {
+        printf("embedded %ld memor%s with %s", st.embedded, st.embedded == 1 ? "y" : "ies",
+               embed_id(e));
+        if (st.resumed) printf(" (%ld done by an earlier, interrupted run)", st.resumed);
+        printf("\n");
+    }
+    embed_close(e);
+    return ret;
+}
+
 static int cmd_serve(cli *c, const args *a)
 {
     (void)c;
@@ -1178,13 +1454,23 @@ static const command commands[] = {
      "{\"type\":\"history\",...}.\n"
      "Example:\n"
      "  " PROG " export --output memories.jsonl\n"},
-    {"import", cmd_import, "", 1, 1, 1, "import FILE|-",
-     "add the memories of an export (or {\"memory\": ...} lines) to this store",
+    {"import", cmd_import, "claude-memory claude-dir= claude-md= project= list pick=", 0, 1, 1,
+     "import FILE|-  |  import --claude-memory | --claude-md FILE [--list] [--pick N,...]",
+     "add the memories of an export, or Claude Code's own file memory, to this store",
      "Keeps ids and timestamps; skips what is already present, so importing twice adds\n"
      "nothing; redacts secrets as settings say; shows progress when stderr is a terminal.\n"
      "Exits 1 if any line was rejected.\n"
+     "  --claude-memory     import the MEMORY.md files (and topic files) Claude Code keeps\n"
+     "                      under ~/.claude/projects/*/memory/ and ~/.claude/memory/\n"
+     "  --claude-dir DIR    read them from DIR instead of ~/.claude\n"
+     "  --claude-md FILE    import facts from a CLAUDE.md (bullets and paragraphs) as\n"
+     "                      conventions of this project (or --project ID)\n"
+     "  --list              only show the numbered facts found\n"
+     "  --pick N,...        import only these numbers from --list\n"
      "Example:\n"
-     "  " PROG " --home ~/.mem0-new import memories.jsonl\n"},
+     "  " PROG " --home ~/.mem0-new import memories.jsonl\n"
+     "  " PROG " import --claude-md CLAUDE.md --list\n"
+     "  " PROG " import --claude-md CLAUDE.md --pick 1,4\n"},
     {"backup", cmd_backup, "", 1, 1, 1, "backup DEST",
      "write a compacted copy of the store into a new or empty folder",
      "Safe while the server and hooks are running.  DEST gets data.mdb (and settings.json);\n"
@@ -1205,6 +1491,31 @@ static const command commands[] = {
      "Expired memories are hidden at once and purged after expired_grace_days (default 30).\n"
      "Example:\n"
      "  " PROG " sweep --budget-ms 200\n"},
+    {"model", cmd_model, "sha256= tokenizer-sha256= name= force", 1, 2, 0,
+     "model install NAME|URL [options] | model list",
+     "install a local embedding model, or list them",
+     "  install NAME       download a known model (see `model list`) with pinned SHA-256s\n"
+     "  install URL        a folder (http/https) holding model.safetensors and tokenizer.json;\n"
+     "                     needs --sha256 and --tokenizer-sha256 from a source you trust\n"
+     "  --sha256 HEX       SHA-256 of model.safetensors\n"
+     "  --tokenizer-sha256 HEX   SHA-256 of tokenizer.json\n"
+     "  --name NAME        install under this name (default: from the URL)\n"
+     "  --force            replace an installed model of the same name\n"
+     "  list               installed and known models\n"
+     "Models go to $MEM0_HOME/models/NAME and work offline from then on.  MEM0_MODEL_MIRROR\n"
+     "replaces the download address of known models (checksums still apply).\n"
+     "Example:\n"
+     "  " PROG " model install potion-base-8M\n"
+     "  " PROG " model list\n"},
+    {"reindex", cmd_reindex, "batch=", 0, 0, 1, "reindex [--batch N]",
+     "re-embed every memory with the configured embedder",
+     "Uses \"embedder\" from settings.json or MEM0_EMBEDDER (none, hash, static:NAME, openai).\n"
+     "Needed after changing the embedder: the store never mixes vectors of two embedders,\n"
+     "and searches fall back to lexical until it is done.  Shows progress on a terminal;\n"
+     "safe to interrupt (even kill -9): run it again and it resumes where it stopped.\n"
+     "  --batch N          memories embedded per step, 1..4096 (default 64)\n"
+     "Example:\n"
+     "  MEM0_EMBEDDER=static:potion-base-8M " PROG " reindex\n"},
     {"serve", cmd_serve, "", 0, 0, 0, "serve",
      "run the MCP server on stdin/stdout (the same as no command)",
      "Example:\n"
