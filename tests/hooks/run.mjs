@@ -357,6 +357,66 @@ test("large input under the cap is still read", async () => {
 });
 
 // MEM0_DEBUG=1: exactly one line per run, in the documented format (core/log.h).
+// Payloads Claude Code itself sent during the e2e suite (tests/fixtures/hooks/recorded):
+// each reaches the hook it is wired to and gets the answer Claude Code expects.
+test("recorded payloads from real Claude Code runs", async () => {
+  const dir = path.join(fixtures, "recorded");
+  const rec = (name) => {
+    const w = world("transcript-compact.jsonl");
+    const p = JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), "utf8"));
+    p.transcript_path = w.transcript;
+    p.cwd = w.proj;
+    return { w, p };
+  };
+  for (const src of ["startup", "resume", "compact"]) {
+    const { w, p } = rec(`SessionStart-${src}`);
+    const text = context(await runHook("session-start", p, w), "session-start", "SessionStart");
+    ok(text.includes("alice"), `session-start (${src}): the user id is named`);
+  }
+  {
+    const { w, p } = rec("UserPromptSubmit");
+    const r = await runHook("prompt", p, w);
+    eq(r.code, 0, "prompt: exit status");
+    if (r.stdout) eq(jsonOut(r, "prompt").hookSpecificOutput.hookEventName, "UserPromptSubmit", "prompt event");
+  }
+  {
+    const { w, p } = rec("PreToolUse-Write"); // a Write into ~/.claude/projects/x/memory/MEMORY.md
+    const r = await runHook("guard", p, w);
+    eq(r.code, 2, "guard: blocks the recorded MEMORY.md write");
+    ok(r.stderr.includes("add_memory"), "guard: the reason names add_memory");
+    eq(r.stdout, "", "guard: stdout");
+  }
+  {
+    const { w, p } = rec("PreToolUse-add_memory");
+    const h = jsonOut(await runHook("add-metadata", p, w), "add-metadata").hookSpecificOutput;
+    eq(h.permissionDecision, "allow", "add-metadata: decision");
+    eq(h.updatedInput.metadata.session_id, p.session_id, "add-metadata: session id added");
+    eq(h.updatedInput.text, p.tool_input.text, "add-metadata: text unchanged");
+  }
+  {
+    const { w, p } = rec("PreCompact");
+    quiet(await runHook("pre-compact", p, w), "pre-compact", "recorded");
+  }
+  {
+    const { w, p } = rec("PostCompact");
+    quiet(await runHook("capture-compact", p, w), "capture-compact", "recorded");
+    const stored = ofType(w, "compact_summary");
+    eq(stored.length, 1, "capture-compact: one compact_summary");
+    ok(stored[0].memory.startsWith("Primary Request and Intent:") && !stored[0].memory.includes("<analysis>"),
+       "capture-compact: the <summary> content is stored, not the raw reply");
+  }
+  {
+    const { w, p } = rec("Stop-active");
+    quiet(await runHook("stop", p, w), "stop", "stop_hook_active");
+  }
+  {
+    const { w, p } = rec("Stop");
+    const r = await runHook("stop", p, w);
+    eq(r.code, 0, "stop: exit status");
+    if (r.stdout) eq(jsonOut(r, "stop").decision, "block", "stop: the only output is a block");
+  }
+});
+
 test("MEM0_DEBUG=1 logs exactly one line per hook run", async () => {
   const w = world("transcript-compact.jsonl");
   const log = path.join(w.home, "hooks.log");
