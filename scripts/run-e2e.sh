@@ -32,4 +32,18 @@ if [ ! -x "$NPM_DIR/node_modules/.bin/claude" ] || [ ! -x "$NPM_DIR/node_modules
 fi
 command -v git >/dev/null || { echo "run-e2e: git is needed (scripts/install-deps.sh --test)" >&2; exit 1; }
 
+# The plugin and its marketplace must pass Claude Code's own strict validator.
+vhome=$(mktemp -d "${TMPDIR:-/tmp}/mem0-validate.XXXXXX")
+for target in "$ROOT" "$ROOT/.claude-plugin/marketplace.json"; do
+    if ! HOME=$vhome PATH="$NPM_DIR/node_modules/node/bin:$PATH" timeout 120 \
+        "$NPM_DIR/node_modules/.bin/claude" plugin validate --strict "$target" >"$vhome/log" 2>&1; then
+        cat "$vhome/log" >&2
+        echo "run-e2e: claude plugin validate --strict $target failed" >&2
+        rm -rf "$vhome"
+        exit 1
+    fi
+    echo "ok   claude plugin validate --strict ${target#"$ROOT"/}"
+done
+rm -rf "$vhome"
+
 exec "$NPM_DIR/node_modules/node/bin/node" "$ROOT/tests/e2e/run.mjs" --bin "$BINDIR" --tools "$TOOLS" "$@"
