@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdatomic.h>
+#include <time.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,8 +55,7 @@ typedef struct server {
     int out_fd;     /* the protocol channel: the original stdout */
     int out_broken; /* stdout is gone: stop reading */
     pthread_t sweeper;
-    int sweeper_started;
-    atomic_int sweeper_done;
+    int sweeper_started; /* 1 while the start-up sweep thread has not been joined */
 } server;
 
 /* The text of a request id as it will be echoed ("null" when unknown). */
@@ -313,6 +312,24 @@ static void do_set_level(const cJSON *params, reply *r)
          "critical, alert, emergency");
 }
 
+/* Joins the start-up sweep if it ends within ms; 1 when it is over (or never ran).  A sweep
+ * waits only on another process's write lock, so the wait is bounded by that, not by us. */
+static int sweep_wait(server *srv, long ms)
+{
+    if (!srv->sweeper_started) return 1;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    if (pthread_timedjoin_np(srv->sweeper, NULL, &until) != 0) return 0;
+    srv->sweeper_started = 0;
+    return 1;
+}
+
 static void do_tools_call(server *srv, const cJSON *params, reply *r)
 {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(params, "name");
@@ -347,6 +364,9 @@ static void dispatch(server *srv, const char *method, const cJSON *params, reply
         else
             r->result = tools_list();
     } else if (strcmp(method, "tools/call") == 0) {
+        /* Tools see the store as the sweep leaves it, so what a call adds is never swept
+         * in the same breath; a sweep stuck behind another writer delays them 2 s at most. */
+        sweep_wait(srv, 2000);
         do_tools_call(srv, params, r);
     } else if (strcmp(method, "logging/setLevel") == 0) {
         do_set_level(params, r);
@@ -588,7 +608,6 @@ static void *run_sweep(void *arg)
     mem0_err err = {0};
     if (mem0_sweep(srv->store, 50, &st, &err) != 0)
         fprintf(stderr, PROGRAM ": expiry sweep failed: %s\n", err.msg);
-    atomic_store(&srv->sweeper_done, 1);
     return NULL;
 }
 
@@ -654,8 +673,7 @@ int mcp_serve(void)
                                    : "eof");
     /* A sweep still waiting for another process's write lock holds no transaction yet:
      * leave it and the store to the process exit rather than wait for that lock. */
-    int sweeping = srv.sweeper_started && !atomic_load(&srv.sweeper_done);
-    if (srv.sweeper_started && !sweeping) pthread_join(srv.sweeper, NULL);
+    int sweeping = !sweep_wait(&srv, 2000);
     if (srv.store && !sweeping) mem0_close(srv.store);
     free(srv.instructions);
     for (int i = 0; i < 2; i++)
