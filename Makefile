@@ -5,6 +5,7 @@
 #   make install PREFIX=/usr/local
 #   make bench         benchmarks (not part of make test)
 
+.DEFAULT_GOAL := all
 PREFIX  ?= /usr/local
 BUILD   ?= build
 CC      ?= cc
