@@ -38,6 +38,8 @@ int embed_env_int(const char *name, long def, long min, long max, long *out, mem
     return 0;
 }
 
+#pragma weak embed_remote_open
+
 embedder *embed_new(const embed_ops *ops, const char *id, int dim, int remote, void *impl)
 {
     embedder *e = calloc(1, sizeof *e);
@@ -63,7 +65,11 @@ int embed_open(const char *home, const char *spec, embedder **out, mem0_err *err
     } else if (strncmp(spec, "static:", 7) == 0 && spec[7]) {
         rc = embed_static_open(e, home, spec + 7, err);
     } else if (strcmp(spec, "openai") == 0) {
-        rc = embed_remote_open(e, err);
+        /* Weak: only programs that link embed_remote.c (the server and CLI) reach the
+         * network; hooks stay free of libcurl and search lexically. */
+        rc = embed_remote_open ? embed_remote_open(e, err)
+                               : err_set(err, MEM0_EINVAL,
+                                         "the openai embedder is not part of this program");
     } else {
         rc = err_set(err, MEM0_EINVAL,
                      "unknown embedder \"%.128s\" (MEM0_EMBEDDER or settings \"embedder\"): use "

@@ -67,32 +67,6 @@ static const model_entry *catalogue_find(const char *name)
     return NULL;
 }
 
-static int name_valid(const char *name)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n > MODEL_NAME_MAX || name[0] == '.') return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)name[i]) && !strchr("._-", name[i])) return 0;
-    return 1;
-}
-
-int model_dir(const char *home, const char *name, char *out, size_t n, mem0_err *err)
-{
-    if (!name_valid(name))
-        return err_set(err, MEM0_EINVAL,
-                       "bad model name \"%.80s\": use letters, digits, '.', '_' and '-' (at most "
-                       "%d, not starting with '.')",
-                       name, MODEL_NAME_MAX);
-    char h[PATH_MAX];
-    if (!home || !*home) {
-        settings_home(h, sizeof h);
-        home = h;
-    }
-    if ((size_t)snprintf(out, n, "%s/models/%s", home, name) >= n)
-        return err_set(err, MEM0_EINVAL, "model folder path is too long");
-    return 0;
-}
-
 /* ---- Downloading one file ------------------------------------------------------------ */
 
 typedef struct download {
@@ -271,7 +245,7 @@ static int name_from_url(const char *url, char *out, size_t n)
     const char *last = strrchr(buf, '/');
     if (!last || !last[1]) return -1;
     snprintf(out, n, "%s", last + 1);
-    return name_valid(out) ? 0 : -1;
+    return model_name_valid(out) ? 0 : -1;
 }
 
 static void remove_tree(const char *dir)
@@ -536,7 +510,7 @@ int model_list(const char *home, cJSON **out, mem0_err *err)
         char **names = NULL;
         size_t count = 0;
         while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.' || !name_valid(e->d_name)) continue;
+            if (e->d_name[0] == '.' || !model_name_valid(e->d_name)) continue;
             char **grown = realloc(names, (count + 1) * sizeof *names);
             if (!grown) break;
             names = grown;

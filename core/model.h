@@ -42,6 +42,8 @@ typedef struct model_entry {
 const model_entry *model_catalogue(size_t *n);
 
 /* The folder of model `name` under home/models into out; MEM0_EINVAL for a bad name. */
+/* 1 if name is usable as a model folder name (letters, digits, '.', '_', '-'). */
+int model_name_valid(const char *name);
 int model_dir(const char *home, const char *name, char *out, size_t n, mem0_err *err);
 
 /* Progress of one file: done of total bytes (total 0 when the server does not say). */

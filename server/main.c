@@ -7,7 +7,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "embed_impl.h"
 #include "mcp.h"
+
+/* Links the remote embedder into this program: embed.c refers to it only weakly, so the
+ * hooks, which never reach the network, do not load libcurl. */
+static int (*const link_remote_embedder)(embedder *, mem0_err *) __attribute__((used)) =
+    embed_remote_open;
 
 int main(int argc, char **argv)
 {
