@@ -533,14 +533,14 @@ int transcript_activity_since(const char *path, int64_t since, transcript_activi
     return 0;
 }
 
-/* Returns a trimmed malloc'd copy of s[0..n). */
+/* Returns a trimmed malloc'd copy of s[0..n), at most TRANSCRIPT_SUMMARY_MAX bytes. */
 static char *trimmed_dup(const char *s, size_t n)
 {
     while (n && isspace((unsigned char)*s))
         s++, n--;
     while (n && isspace((unsigned char)s[n - 1]))
         n--;
-    return clip_dup(s, n);
+    return clip_dup(s, n < TRANSCRIPT_SUMMARY_MAX ? n : TRANSCRIPT_SUMMARY_MAX);
 }
 
 char *transcript_summary_text(const char *raw)

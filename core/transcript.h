@@ -36,7 +36,8 @@ int transcript_compact_summary(const char *path, char **out, mem0_err *err);
  * text without the wrapper is copied as is.  NULL on allocation failure. */
 /* The summary itself, whichever form it arrived in: PostCompact's raw model reply
  * ("<analysis>...</analysis> <summary>...</summary>"), the transcript's wrapped text, or
- * Claude Code's "Summary:" rendering; the <summary> content, trimmed.  Both capture paths
+ * Claude Code's "Summary:" rendering; the <summary> content, trimmed and cut to
+ * TRANSCRIPT_SUMMARY_MAX bytes at a character boundary.  Both capture paths
  * pass through this, so they store the same text.  malloc'd; NULL on allocation failure. */
 char *transcript_summary_text(const char *raw);
 char *transcript_unwrap_summary(const char *text);

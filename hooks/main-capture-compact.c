@@ -40,8 +40,7 @@ int main(void)
     char *summary = NULL;
     mem0_err err = {0};
     if (post && given && *given) {
-        summary = transcript_unwrap_summary(given);
-        if (summary) summary[utf8_clip(summary, TRANSCRIPT_SUMMARY_MAX)] = '\0';
+        summary = xstrdup(given); /* capture_compact reduces it to the summary itself */
     } else if (transcript_compact_summary(hook_str(&h, "transcript_path"), &summary, &err)) {
         return hook_finish(&h, 0, "error", err.msg);
     }
